@@ -1,0 +1,144 @@
+"""The compiler: workspace entities in, Casbin policy lines out.
+
+A pure function of the directory. The policy is cut into pieces, one per
+*owner* (a role, a subject, a group, an API); a change recompiles only the
+owners it touched (:meth:`rbac_kit._directory.Directory` methods return
+them). Exclusions are resolved here: a customer with an exclusion gets its
+access written API by API, so every line is a positive fact.
+
+Lines (see ``model.conf``)::
+
+    p,  role:<role>, <ws>, <ws>, <action>, workspace      workspace-level permission
+    p,  role:<role>, <ws>, env:<env>, <action>, all|granted API-level, per environment
+    g,  <subject>, role:<role>, <ws>                      role of an active subject
+    g,  cid:<Customer ID>, customer:<id>, <ws>            ask by Customer ID
+    g2, cid:<Customer ID>, customer:<id>, <ws>            (same alias, for access)
+    g2, <subject>, <ws>/<api>, <ws>                       direct grant (or flattened access)
+    g2, <subject>, group:<id>, <ws>                       membership
+    g2, customer:<id>, traffic:<Customer ID>, <ws>        the customer's Customer ID
+    g2, group:<id>, <ws>/<api>, <ws>                      grant to a group
+    g2, traffic:<Customer ID>, <ws>/<api>, <ws>           Customer ID seen on the API
+    g3, <ws>/<api>, env:<env>                             the API's environment
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .._catalog import WORKSPACE_ACTIONS
+from .._directory import Directory, Owner, WorkspaceData
+from .._model import Customer, Status
+from .._names import (
+    api_object,
+    encode_customer_id,
+    env_node,
+    group_node,
+    role_node,
+    traffic_node,
+)
+from ._policy import Policy, Rule
+
+__all__ = ["compile_directory", "compile_owner", "compile_owners"]
+
+
+def compile_directory(directory: Directory) -> Policy:
+    """Compile every workspace of ``directory`` into a :class:`Policy`."""
+    pieces: dict[Owner, frozenset[Rule]] = {}
+    for data in directory.workspaces():
+        for owner in _owners_of(data):
+            lines = compile_owner(directory, owner)
+            if lines:
+                pieces[owner] = lines
+    return Policy(pieces)
+
+
+def compile_owners(directory: Directory, owners: Iterable[Owner]) -> dict[Owner, frozenset[Rule]]:
+    """Compile the given owners afresh; an owner that no longer exists compiles to nothing."""
+    return {owner: compile_owner(directory, owner) for owner in owners}
+
+
+def _owners_of(data: WorkspaceData) -> Iterable[Owner]:
+    ws = data.workspace.id
+    for role in data.roles:
+        yield ("role", ws, role)
+    for person in data.people():
+        yield ("subject", ws, person.subject)
+    for group in data.groups:
+        yield ("group", ws, group)
+    for api in data.apis:
+        yield ("api", ws, api)
+
+
+def compile_owner(directory: Directory, owner: Owner) -> frozenset[Rule]:
+    """The policy lines of one owner."""
+    kind, ws, ident = owner
+    try:
+        data = directory.workspace(ws)
+    except LookupError:
+        return frozenset()
+    if kind == "role":
+        return _role_lines(data, ident)
+    if kind == "subject":
+        return _subject_lines(data, ident)
+    if kind == "group":
+        return _group_lines(data, ident)
+    return _api_lines(data, ident)
+
+
+def _role_lines(data: WorkspaceData, role_id: str) -> frozenset[Rule]:
+    role = data.roles.get(role_id)
+    if role is None:
+        return frozenset()
+    ws, node = data.workspace.id, role_node(role.id)
+    lines: set[Rule] = set()
+    for action in role.permissions:
+        if action in WORKSPACE_ACTIONS:
+            lines.add(("p", node, ws, ws, action, "workspace"))
+        else:
+            for env in role.environments:
+                lines.add(("p", node, ws, env_node(env), action, role.api_scope.value))
+    return frozenset(lines)
+
+
+def _subject_lines(data: WorkspaceData, subject: str) -> frozenset[Rule]:
+    person = data.person(subject)
+    if person is None or person.status is not Status.ACTIVE:
+        return frozenset()
+    ws = data.workspace.id
+    lines: set[Rule] = {("g", subject, role_node(person.role), ws)}
+    if isinstance(person, Customer):
+        alias = "cid:" + encode_customer_id(person.customer_id)
+        lines.add(("g", alias, subject, ws))
+        lines.add(("g2", alias, subject, ws))
+    if data.is_flattened(subject):
+        for api in data.access(subject):
+            lines.add(("g2", subject, api_object(ws, api), ws))
+        return frozenset(lines)
+    for api in data.grants_by_target.get(subject, ()):
+        lines.add(("g2", subject, api_object(ws, api), ws))
+    for group in person.groups:
+        lines.add(("g2", subject, group_node(group), ws))
+    if isinstance(person, Customer):
+        lines.add(("g2", subject, traffic_node(person.customer_id), ws))
+    return frozenset(lines)
+
+
+def _group_lines(data: WorkspaceData, group_id: str) -> frozenset[Rule]:
+    if group_id not in data.groups:
+        return frozenset()
+    ws, node = data.workspace.id, group_node(group_id)
+    return frozenset(
+        ("g2", node, api_object(ws, api), ws)
+        for api in data.grants_by_target.get(node, ())
+    )
+
+
+def _api_lines(data: WorkspaceData, api_id: str) -> frozenset[Rule]:
+    api = data.apis.get(api_id)
+    if api is None:
+        return frozenset()
+    ws, obj = data.workspace.id, api_object(data.workspace.id, api_id)
+    lines: set[Rule] = {("g3", obj, env_node(api.environment))}
+    for cid in api.customer_ids:
+        lines.add(("g2", traffic_node(cid), obj, ws))
+    return frozenset(lines)
