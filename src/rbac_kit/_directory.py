@@ -11,12 +11,14 @@ compiled policy that must be compiled again (see ``policy/_compiler.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import Literal, TypeAlias
 
 import attrs
 
 from ._builtin import OWNER, builtin_roles
 from ._errors import Conflict, InvalidInput, NotFound
+from ._journal import Journal
 from ._model import (
     Api,
     Customer,
@@ -133,6 +135,7 @@ class WorkspaceData:
 
 
 def _subject_owner(ws: str, subject: str) -> Owner:
+    """The owner of a subject's lines."""
     return ("subject", ws, subject)
 
 
@@ -142,6 +145,11 @@ class Directory:
     def __init__(self) -> None:
         self._workspaces: dict[str, WorkspaceData] = {}
         self._subjects: dict[str, str] = {}
+        self._j = Journal()
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A block whose changes are all undone if it raises (see :class:`Journal`)."""
+        return self._j.atomic()
 
     # -- lookups -----------------------------------------------------------
 
@@ -201,7 +209,7 @@ class Directory:
         if workspace.id in self._workspaces:
             raise Conflict(f"workspace {workspace.id!r} already exists")
         data = WorkspaceData(workspace)
-        self._workspaces[workspace.id] = data
+        self._j.setitem(self._workspaces, workspace.id, data)
         return {("role", workspace.id, r) for r in data.roles}
 
     # -- roles ---------------------------------------------------------------
@@ -222,8 +230,8 @@ class Directory:
         ]
         if clash:
             raise Conflict(f"a role named {role.name!r} already exists in {role.workspace!r}")
-        data.roles[role.id] = role
-        data.role_holders.setdefault(role.id, set())
+        self._j.setitem(data.roles, role.id, role)
+        self._j.setdefault(data.role_holders, role.id, set)
         return {("role", role.workspace, role.id)}
 
     def remove_role(self, ws: str, role_id: str) -> set[Owner]:
@@ -238,8 +246,8 @@ class Directory:
                 f"role {role.name!r} is held by {len(holders)} people "
                 f"(e.g. {sorted(holders)[0]}); give them another role first"
             )
-        del data.roles[role_id]
-        del data.role_holders[role_id]
+        self._j.delitem(data.roles, role_id)
+        self._j.delitem(data.role_holders, role_id)
         return {("role", ws, role_id)}
 
     # -- people --------------------------------------------------------------
@@ -272,29 +280,31 @@ class Directory:
 
     def _index_person(self, data: WorkspaceData, person: Person) -> None:
         subject = person.subject
+        j = self._j
         if isinstance(person, User):
-            data.users[person.id] = person
+            j.setitem(data.users, person.id, person)
         else:
-            data.customers[person.id] = person
-            data.customer_by_cid[person.customer_id] = person.id
-        self._subjects[subject] = data.workspace.id
-        data.emails[person.email.casefold()] = subject
-        data.role_holders[person.role].add(subject)
+            j.setitem(data.customers, person.id, person)
+            j.setitem(data.customer_by_cid, person.customer_id, person.id)
+        j.setitem(self._subjects, subject, data.workspace.id)
+        j.setitem(data.emails, person.email.casefold(), subject)
+        j.add(data.role_holders[person.role], subject)
         for group in person.groups:
-            data.members.setdefault(group, set()).add(subject)
+            j.add(j.setdefault(data.members, group, set), subject)
 
     def _unindex_person(self, data: WorkspaceData, person: Person) -> None:
         subject = person.subject
+        j = self._j
         if isinstance(person, User):
-            del data.users[person.id]
+            j.delitem(data.users, person.id)
         else:
-            del data.customers[person.id]
-            del data.customer_by_cid[person.customer_id]
-        del self._subjects[subject]
-        del data.emails[person.email.casefold()]
-        data.role_holders[person.role].discard(subject)
+            j.delitem(data.customers, person.id)
+            j.delitem(data.customer_by_cid, person.customer_id)
+        j.delitem(self._subjects, subject)
+        j.delitem(data.emails, person.email.casefold())
+        j.discard(data.role_holders[person.role], subject)
         for group in person.groups:
-            data.members[group].discard(subject)
+            j.discard(data.members[group], subject)
 
     def remove_person(self, subject: str) -> set[Owner]:
         """Remove a user or customer with their grants and exclusions."""
@@ -318,10 +328,10 @@ class Directory:
                            f"{group.workspace!r}")
         old = data.groups.get(group.id)
         if old is not None:
-            del data.group_names[old.name.casefold()]
-        data.groups[group.id] = group
-        data.group_names[group.name.casefold()] = group.id
-        data.members.setdefault(group.id, set())
+            self._j.delitem(data.group_names, old.name.casefold())
+        self._j.setitem(data.groups, group.id, group)
+        self._j.setitem(data.group_names, group.name.casefold(), group.id)
+        self._j.setdefault(data.members, group.id, set)
         return {("group", group.workspace, group.id)}
 
     def remove_group(self, ws: str, group_id: str) -> set[Owner]:
@@ -338,9 +348,9 @@ class Directory:
         target = f"group:{group_id}"
         for api in list(data.grants_by_target.get(target, ())):
             self._drop_grant(data, api, target)
-        del data.groups[group_id]
-        del data.group_names[group.name.casefold()]
-        del data.members[group_id]
+        self._j.delitem(data.groups, group_id)
+        self._j.delitem(data.group_names, group.name.casefold())
+        self._j.delitem(data.members, group_id)
         return owners
 
     # -- APIs ----------------------------------------------------------------
@@ -352,11 +362,12 @@ class Directory:
         owners: set[Owner] = {("api", api.workspace, api.id)}
         old_cids = old.customer_ids if old is not None else frozenset()
         changed = old_cids ^ api.customer_ids
+        j = self._j
         for cid in old_cids - api.customer_ids:
-            data.apis_by_cid[cid].discard(api.id)
+            j.discard(data.apis_by_cid[cid], api.id)
         for cid in api.customer_ids - old_cids:
-            data.apis_by_cid.setdefault(cid, set()).add(api.id)
-        data.apis[api.id] = api
+            j.add(j.setdefault(data.apis_by_cid, cid, set), api.id)
+        j.setitem(data.apis, api.id, api)
         holders = {f"customer:{data.customer_by_cid[c]}" for c in changed
                    if c in data.customer_by_cid}
         owners |= {_subject_owner(api.workspace, s) for s in data.flattened_among(holders)}
@@ -372,8 +383,8 @@ class Directory:
         for subject in [s for s, apis in data.excluded_apis.items() if api_id in apis]:
             self._lift_exclusion(data, api_id, subject)
         for cid in api.customer_ids:
-            data.apis_by_cid[cid].discard(api_id)
-        del data.apis[api_id]
+            self._j.discard(data.apis_by_cid[cid], api_id)
+        self._j.delitem(data.apis, api_id)
         return owners | {("api", ws, api_id)}
 
     def _owners_reaching(self, data: WorkspaceData, api: Api) -> set[Owner]:
@@ -408,8 +419,9 @@ class Directory:
         ws = data.workspace.id
         if target.startswith("group:"):
             group = target[6:]
+            owners: set[Owner] = {("group", ws, group)}
             flat = data.flattened_among(data.members.get(group, ()))
-            return {("group", ws, group)} | {_subject_owner(ws, s) for s in flat}
+            return owners | {_subject_owner(ws, s) for s in flat}
         return {_subject_owner(ws, target)}
 
     def add_access(self, grant: Grant) -> set[Owner]:
@@ -419,9 +431,10 @@ class Directory:
         self._check_target(data, grant.target)
         owners = self._target_owners(data, grant.target)
         if (grant.api, grant.target) not in data.grants:
-            data.grants[(grant.api, grant.target)] = grant
-            data.grants_by_api.setdefault(grant.api, set()).add(grant.target)
-            data.grants_by_target.setdefault(grant.target, set()).add(grant.api)
+            j = self._j
+            j.setitem(data.grants, (grant.api, grant.target), grant)
+            j.add(j.setdefault(data.grants_by_api, grant.api, set), grant.target)
+            j.add(j.setdefault(data.grants_by_target, grant.target, set), grant.api)
         if grant.target.startswith("customer:"):
             self._lift_exclusion(data, grant.api, grant.target)
         return owners
@@ -467,17 +480,17 @@ class Directory:
         return owners
 
     def _drop_grant(self, data: WorkspaceData, api: str, target: str) -> None:
-        del data.grants[(api, target)]
-        data.grants_by_api[api].discard(target)
-        data.grants_by_target[target].discard(api)
+        self._j.delitem(data.grants, (api, target))
+        self._j.discard(data.grants_by_api[api], target)
+        self._j.discard(data.grants_by_target[target], api)
 
     def _exclude(self, data: WorkspaceData, api: str, subject: str) -> None:
-        data.exclusions.add((api, subject))
-        data.excluded_apis.setdefault(subject, set()).add(api)
+        self._j.add(data.exclusions, (api, subject))
+        self._j.add(self._j.setdefault(data.excluded_apis, subject, set), api)
 
     def _lift_exclusion(self, data: WorkspaceData, api: str, subject: str) -> None:
-        data.exclusions.discard((api, subject))
-        data.excluded_apis.get(subject, set()).discard(api)
+        self._j.discard(data.exclusions, (api, subject))
+        self._j.discard(data.excluded_apis.get(subject, set()), api)
 
     def grants(self, ws: str) -> list[Grant]:
         """Every grant of workspace ``ws``."""

@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
+
 import attrs
 
 from . import _validate as v
 from ._catalog import check_actions
+from ._errors import InvalidInput
 from ._names import encode_customer_id
 
 __all__ = [
     "ALL_ENVIRONMENTS",
-    "ApiScope",
     "Api",
+    "ApiScope",
     "Customer",
     "Environment",
     "Exclusion",
@@ -35,6 +37,9 @@ __all__ = [
     "customer_id_subject",
     "subject_key",
 ]
+
+
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 class Environment(enum.StrEnum):
@@ -86,20 +91,53 @@ def customer_id_subject(customer_id: str) -> str:
     return "cid:" + encode_customer_id(v.customer_id("customer_id", customer_id))
 
 
-def _convert(field: str, check: Any) -> Any:
-    def converter(value: Any) -> Any:
-        return check(field, value)
+def _workspace_id(value: Any) -> str:
+    return v.slug("workspace id", value)
 
-    return converter
+def _workspace_name(value: Any) -> str:
+    return v.name("workspace name", value)
+
+def _role_id(value: Any) -> str:
+    return v.entity_id("role id", value)
+
+def _role_name(value: Any) -> str:
+    return v.name("role name", value)
+
+def _user_id(value: Any) -> str:
+    return v.entity_id("user id", value)
+
+def _email(value: Any) -> str:
+    return v.email("email", value)
+
+def _user_name(value: Any) -> str:
+    return v.name("user name", value)
+
+def _customer_entity_id(value: Any) -> str:
+    return v.entity_id("customer id", value)
+
+def _customer_id_value(value: Any) -> str:
+    return v.customer_id("Customer ID", value)
+
+def _group_id(value: Any) -> str:
+    return v.entity_id("group id", value)
+
+def _group_name(value: Any) -> str:
+    return v.name("group name", value)
+
+def _api_id(value: Any) -> str:
+    return v.slug("api id", value)
+
+def _api_name(value: Any) -> str:
+    return v.name("api name", value)
+
+def _category(value: Any) -> str:
+    return v.name("category", value)
 
 
-def _frozen_ids(field: str) -> Any:
-    def converter(values: Iterable[str]) -> frozenset[str]:
-        if isinstance(values, str):
-            values = (values,)
-        return frozenset(v.entity_id(field, x) for x in values)
-
-    return converter
+def _group_ids(values: Iterable[str]) -> frozenset[str]:
+    if isinstance(values, str):
+        values = (values,)
+    return frozenset(v.entity_id("group id", x) for x in values)
 
 
 def _environments(values: Iterable[Environment | str]) -> frozenset[Environment]:
@@ -107,7 +145,7 @@ def _environments(values: Iterable[Environment | str]) -> frozenset[Environment]
         values = (values,)
     result = frozenset(_environment(x) for x in values)
     if not result:
-        raise v.InvalidInput(
+        raise InvalidInput(
             "environments must name at least one of production, staging, development"
         )
     return result
@@ -117,43 +155,48 @@ def _environment(value: Environment | str) -> Environment:
     try:
         return Environment(value)
     except ValueError:
-        raise v.InvalidInput(
+        raise InvalidInput(
             f"environment {value!r} is not one of: production, staging, development"
         ) from None
 
 
-def _enum(cls: type[enum.StrEnum], field: str) -> Any:
-    def converter(value: Any) -> Any:
-        try:
-            return cls(value)
-        except ValueError:
-            valid = ", ".join(m.value for m in cls)
-            raise v.InvalidInput(f"{field} {value!r} is not one of: {valid}") from None
+def _choice(cls: type[E], field: str, value: Any) -> E:
+    try:
+        return cls(value)
+    except ValueError:
+        valid = ", ".join(m.value for m in cls)
+        raise InvalidInput(f"{field} {value!r} is not one of: {valid}") from None
 
-    return converter
+
+def _api_scope(value: Any) -> ApiScope:
+    return _choice(ApiScope, "api scope", value)
+
+
+def _status(value: Any) -> Status:
+    return _choice(Status, "status", value)
 
 
 @attrs.frozen(kw_only=True)
 class Workspace:
     """A tenant; the Casbin domain every other entity belongs to."""
 
-    id: str = attrs.field(converter=_convert("workspace id", v.slug))
-    name: str = attrs.field(converter=_convert("workspace name", v.name))
+    id: str = attrs.field(converter=_workspace_id)
+    name: str = attrs.field(converter=_workspace_name)
 
 
 @attrs.frozen(kw_only=True)
 class Role:
     """A named set of permissions with an environment scope and an API scope."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    id: str = attrs.field(converter=_convert("role id", v.entity_id))
-    name: str = attrs.field(converter=_convert("role name", v.name))
+    workspace: str = attrs.field(converter=_workspace_id)
+    id: str = attrs.field(converter=_role_id)
+    name: str = attrs.field(converter=_role_name)
     permissions: frozenset[str] = attrs.field(converter=check_actions)
     environments: frozenset[Environment] = attrs.field(
         default=ALL_ENVIRONMENTS, converter=_environments
     )
     api_scope: ApiScope = attrs.field(
-        default=ApiScope.GRANTED, converter=_enum(ApiScope, "api scope")
+        default=ApiScope.GRANTED, converter=_api_scope
     )
     builtin: bool = False
 
@@ -162,13 +205,13 @@ class Role:
 class User:
     """A member of the workspace's team."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    id: str = attrs.field(converter=_convert("user id", v.entity_id))
-    email: str = attrs.field(converter=_convert("email", v.email))
-    name: str = attrs.field(converter=_convert("user name", v.name))
-    role: str = attrs.field(converter=_convert("role id", v.entity_id))
-    groups: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids("group id"))
-    status: Status = attrs.field(default=Status.ACTIVE, converter=_enum(Status, "status"))
+    workspace: str = attrs.field(converter=_workspace_id)
+    id: str = attrs.field(converter=_user_id)
+    email: str = attrs.field(converter=_email)
+    name: str = attrs.field(converter=_user_name)
+    role: str = attrs.field(converter=_role_id)
+    groups: frozenset[str] = attrs.field(default=frozenset(), converter=_group_ids)
+    status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
     password_hash: str | None = attrs.field(default=None, repr=False)
 
     kind = SubjectKind.USER
@@ -183,13 +226,13 @@ class User:
 class Customer:
     """An outside consumer of the workspace's APIs, tied to traffic by its Customer ID."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    id: str = attrs.field(converter=_convert("customer id", v.entity_id))
-    email: str = attrs.field(converter=_convert("email", v.email))
-    customer_id: str = attrs.field(converter=_convert("Customer ID", v.customer_id))
-    role: str = attrs.field(default="customer", converter=_convert("role id", v.entity_id))
-    groups: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_ids("group id"))
-    status: Status = attrs.field(default=Status.ACTIVE, converter=_enum(Status, "status"))
+    workspace: str = attrs.field(converter=_workspace_id)
+    id: str = attrs.field(converter=_customer_entity_id)
+    email: str = attrs.field(converter=_email)
+    customer_id: str = attrs.field(converter=_customer_id_value)
+    role: str = attrs.field(default="customer", converter=_role_id)
+    groups: frozenset[str] = attrs.field(default=frozenset(), converter=_group_ids)
+    status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
     name: str | None = None
 
     kind = SubjectKind.CUSTOMER
@@ -207,22 +250,22 @@ class Group:
     Membership is held on the members (``User.groups`` / ``Customer.groups``).
     """
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    id: str = attrs.field(converter=_convert("group id", v.entity_id))
-    name: str = attrs.field(converter=_convert("group name", v.name))
+    workspace: str = attrs.field(converter=_workspace_id)
+    id: str = attrs.field(converter=_group_id)
+    name: str = attrs.field(converter=_group_name)
 
 
 @attrs.frozen(kw_only=True)
 class Api:
     """An API of the workspace, with the Customer IDs seen in its traffic."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    id: str = attrs.field(converter=_convert("api id", v.slug))
-    name: str = attrs.field(converter=_convert("api name", v.name))
+    workspace: str = attrs.field(converter=_workspace_id)
+    id: str = attrs.field(converter=_api_id)
+    name: str = attrs.field(converter=_api_name)
     environment: Environment = attrs.field(
         default=Environment.PRODUCTION, converter=_environment
     )
-    category: str = attrs.field(default="general", converter=_convert("category", v.name))
+    category: str = attrs.field(default="general", converter=_category)
     customer_ids: frozenset[str] = attrs.field(factory=frozenset)
 
     @customer_ids.validator
@@ -240,8 +283,8 @@ class Api:
 class Grant:
     """Access to one API given to a user, customer or group."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    api: str = attrs.field(converter=_convert("api id", v.slug))
+    workspace: str = attrs.field(converter=_workspace_id)
+    api: str = attrs.field(converter=_api_id)
     #: ``user:<id>``, ``customer:<id>`` or ``group:<id>``.
     target: str = attrs.field()
     granted_by: str = "system"
@@ -253,7 +296,7 @@ class Grant:
     def _check_target(self, _: Any, value: str) -> None:
         kind, sep, ident = value.partition(":")
         if not sep or kind not in ("user", "customer", "group"):
-            raise v.InvalidInput(
+            raise InvalidInput(
                 f"grant target {value!r} must be 'user:<id>', 'customer:<id>' or 'group:<id>'"
             )
         v.entity_id("grant target id", ident)
@@ -263,6 +306,6 @@ class Grant:
 class Exclusion:
     """A customer an administrator removed from an API's access list."""
 
-    workspace: str = attrs.field(converter=_convert("workspace id", v.slug))
-    api: str = attrs.field(converter=_convert("api id", v.slug))
-    customer: str = attrs.field(converter=_convert("customer id", v.entity_id))
+    workspace: str = attrs.field(converter=_workspace_id)
+    api: str = attrs.field(converter=_api_id)
+    customer: str = attrs.field(converter=_customer_entity_id)

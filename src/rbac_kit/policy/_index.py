@@ -20,9 +20,9 @@ tables of all-APIs roles are updated key by key, each key swapped whole.
 from __future__ import annotations
 
 import threading
-from types import MappingProxyType
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TypeAlias
 
 from .._catalog import API_ACTIONS, WORKSPACE_ACTIONS, check_action

@@ -52,20 +52,24 @@ class Policy:
         """The lines ``owner`` produced."""
         return self._pieces.get(owner, frozenset())
 
-    def replace(self, pieces: Mapping[Owner, frozenset[Rule]]) -> PolicyDelta:
-        """Swap in new pieces and return the lines that changed."""
+    def diff(self, pieces: Mapping[Owner, frozenset[Rule]]) -> PolicyDelta:
+        """The lines that swapping in ``pieces`` would remove and add (nothing changes)."""
         removed: set[Rule] = set()
         added: set[Rule] = set()
         for owner, lines in pieces.items():
             old = self._pieces.get(owner, frozenset())
             removed |= old - lines
             added |= lines - old
+        # A line moving between owners in one change is neither removed nor added.
+        return PolicyDelta(removed=frozenset(removed - added), added=frozenset(added - removed))
+
+    def update(self, pieces: Mapping[Owner, frozenset[Rule]]) -> None:
+        """Swap in new pieces (an empty piece drops its owner)."""
+        for owner, lines in pieces.items():
             if lines:
                 self._pieces[owner] = lines
             else:
                 self._pieces.pop(owner, None)
-        # A line moving between owners in one change is neither removed nor added.
-        return PolicyDelta(removed=frozenset(removed - added), added=frozenset(added - removed))
 
     def to_csv(self) -> str:
         """The whole policy in Casbin's CSV format, sorted for stable diffs."""
