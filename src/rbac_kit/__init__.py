@@ -19,7 +19,7 @@ Subjects are ``user:<id>``, ``customer:<id>`` or, to ask by Customer ID,
 actions) or ``<workspace>/<api id>``.
 """
 
-from ._authorizer import Authorizer, ChangeSink
+from ._authorizer import Authorizer, ChangeRecord, ChangeSink
 from ._builtin import BUILTIN_ROLE_IDS, builtin_roles
 from ._catalog import (
     API_ACTIONS,
@@ -83,6 +83,7 @@ __all__ = [
     "AuthorizationError",
     "Authorizer",
     "CasbinReference",
+    "ChangeRecord",
     "ChangeSink",
     "Conflict",
     "Customer",

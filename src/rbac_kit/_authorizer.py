@@ -28,9 +28,29 @@ __all__ = ["Authorizer", "ChangeSink"]
 
 logger = logging.getLogger(__name__)
 
-#: Called with each change's owners and policy delta before the index sees it
-#: (the store writes its rows there); raising cancels the change.
-ChangeSink = Callable[[set[Owner], PolicyDelta], None]
+
+@attrs.frozen(kw_only=True)
+class ChangeRecord:
+    """One change on its way to the index: what it touched and who made it."""
+
+    #: The policy owners (roles, subjects, groups, APIs) whose lines were recompiled;
+    #: their entities are the rows a store rewrites.
+    owners: frozenset[Owner]
+    #: The policy lines removed and added.
+    delta: PolicyDelta
+    #: Who made the change (a subject name, or ``system``).
+    actor: str
+    #: What the change was, e.g. ``put_person`` or ``revoke_all``.
+    action: str
+    #: What it was made to, e.g. ``user:ann`` or ``acme/payments``.
+    target: str
+
+
+#: Called with each change, after the directory has applied it and before the
+#: index sees it (a store writes its rows and commits there). Returns the
+#: revision the change committed at (None: one more than the last). Raising
+#: cancels the change and rolls the directory back.
+ChangeSink = Callable[[Directory, ChangeRecord], "int | None"]
 
 
 class Authorizer:
@@ -107,109 +127,209 @@ class Authorizer:
 
     # -- changes ------------------------------------------------------------
 
-    def apply(self, change: Callable[[Directory], set[Owner]]) -> PolicyDelta:
+    def apply(
+        self,
+        change: Callable[[Directory], set[Owner]],
+        *,
+        actor: str = "system",
+        action: str = "change",
+        target: str = "",
+    ) -> PolicyDelta:
         """Run ``change`` on the directory and carry it through to the index.
 
-        This is the one path every change takes; the named methods below call it.
+        This is the one path every change takes; the named methods below call
+        it. ``actor``, ``action`` and ``target`` describe the change to the sink
+        (a store's audit log).
         """
         with self._write:
             with self._directory.atomic():
                 owners = change(self._directory)
                 pieces = compile_owners(self._directory, owners)
                 delta = self._policy.diff(pieces)
+                revision = None
                 if self.sink is not None:
-                    self.sink(owners, delta)
+                    record = ChangeRecord(
+                        owners=frozenset(owners),
+                        delta=delta,
+                        actor=actor,
+                        action=action,
+                        target=target,
+                    )
+                    revision = self.sink(self._directory, record)
             self._policy.update(pieces)
-            self._index.apply(delta)
+            self._index.apply(delta, revision=revision)
             return delta
 
-    def add_workspace(self, workspace: Workspace) -> PolicyDelta:
+    def add_workspace(self, workspace: Workspace, *, actor: str = "system") -> PolicyDelta:
         """Create a workspace with the five built-in roles."""
-        return self.apply(lambda d: d.add_workspace(workspace))
+        return self.apply(
+            lambda d: d.add_workspace(workspace),
+            actor=actor,
+            action="add_workspace",
+            target=workspace.id,
+        )
 
-    def put_role(self, role: Role) -> PolicyDelta:
+    def put_role(self, role: Role, *, actor: str = "system") -> PolicyDelta:
         """Create a custom role or edit one (never Owner)."""
-        return self.apply(lambda d: d.put_role(role))
+        return self.apply(
+            lambda d: d.put_role(role),
+            actor=actor,
+            action="put_role",
+            target=f"{role.workspace}/role:{role.id}",
+        )
 
-    def remove_role(self, workspace: str, role: str) -> PolicyDelta:
+    def remove_role(self, workspace: str, role: str, *, actor: str = "system") -> PolicyDelta:
         """Delete a custom role nobody holds."""
-        return self.apply(lambda d: d.remove_role(workspace, role))
+        return self.apply(
+            lambda d: d.remove_role(workspace, role),
+            actor=actor,
+            action="remove_role",
+            target=f"{workspace}/role:{role}",
+        )
 
-    def put_person(self, person: User | Customer) -> PolicyDelta:
+    def put_person(self, person: User | Customer, *, actor: str = "system") -> PolicyDelta:
         """Add a user or customer, or replace one (role, groups, status, Customer ID)."""
-        return self.apply(lambda d: d.put_person(person))
+        return self.apply(
+            lambda d: d.put_person(person), actor=actor, action="put_person", target=person.subject
+        )
 
-    def change_role(self, subject: str, role: str) -> PolicyDelta:
+    def change_role(self, subject: str, role: str, *, actor: str = "system") -> PolicyDelta:
         """Give a user or customer another role."""
-        return self.apply(lambda d: d.put_person(attrs.evolve(d.person(subject), role=role)))
+        return self.apply(
+            lambda d: d.put_person(attrs.evolve(d.person(subject), role=role)),
+            actor=actor,
+            action="change_role",
+            target=subject,
+        )
 
-    def set_status(self, subject: str, status: Status) -> PolicyDelta:
+    def set_status(self, subject: str, status: Status, *, actor: str = "system") -> PolicyDelta:
         """Disable or re-enable a user or customer."""
-        return self.apply(lambda d: d.set_status(subject, status))
+        return self.apply(
+            lambda d: d.set_status(subject, status),
+            actor=actor,
+            action="set_status",
+            target=subject,
+        )
 
-    def set_customer_id(self, subject: str, customer_id: str) -> PolicyDelta:
+    def set_customer_id(
+        self, subject: str, customer_id: str, *, actor: str = "system"
+    ) -> PolicyDelta:
         """Edit a customer's Customer ID (its access moves with it)."""
+
         def change(d: Directory) -> set[Owner]:
             person = d.person(subject)
             if not isinstance(person, Customer):
-                raise InvalidInput(f"{subject} is not a customer; only customers have a "
-                                   "Customer ID")
+                raise InvalidInput(
+                    f"{subject} is not a customer; only customers have a Customer ID"
+                )
             return d.put_person(attrs.evolve(person, customer_id=customer_id))
-        return self.apply(change)
 
-    def remove_person(self, subject: str) -> PolicyDelta:
+        return self.apply(change, actor=actor, action="set_customer_id", target=subject)
+
+    def remove_person(self, subject: str, *, actor: str = "system") -> PolicyDelta:
         """Remove a user or customer with their grants."""
-        return self.apply(lambda d: d.remove_person(subject))
+        return self.apply(
+            lambda d: d.remove_person(subject), actor=actor, action="remove_person", target=subject
+        )
 
-    def add_member(self, subject: str, group: str) -> PolicyDelta:
+    def add_member(self, subject: str, group: str, *, actor: str = "system") -> PolicyDelta:
         """Put a user or customer into a group."""
-        return self.apply(lambda d: d.put_person(_with_groups(d, subject, add=group)))
+        return self.apply(
+            lambda d: d.put_person(_with_groups(d, subject, add=group)),
+            actor=actor,
+            action="add_member",
+            target=subject,
+        )
 
-    def remove_member(self, subject: str, group: str) -> PolicyDelta:
+    def remove_member(self, subject: str, group: str, *, actor: str = "system") -> PolicyDelta:
         """Take a user or customer out of a group."""
-        return self.apply(lambda d: d.put_person(_with_groups(d, subject, drop=group)))
+        return self.apply(
+            lambda d: d.put_person(_with_groups(d, subject, drop=group)),
+            actor=actor,
+            action="remove_member",
+            target=subject,
+        )
 
-    def put_group(self, group: Group) -> PolicyDelta:
+    def put_group(self, group: Group, *, actor: str = "system") -> PolicyDelta:
         """Create or rename a group."""
-        return self.apply(lambda d: d.put_group(group))
+        return self.apply(
+            lambda d: d.put_group(group),
+            actor=actor,
+            action="put_group",
+            target=f"{group.workspace}/group:{group.id}",
+        )
 
-    def remove_group(self, workspace: str, group: str) -> PolicyDelta:
+    def remove_group(self, workspace: str, group: str, *, actor: str = "system") -> PolicyDelta:
         """Delete a group; members lose only the access that came through it."""
-        return self.apply(lambda d: d.remove_group(workspace, group))
+        return self.apply(
+            lambda d: d.remove_group(workspace, group),
+            actor=actor,
+            action="remove_group",
+            target=f"{workspace}/group:{group}",
+        )
 
-    def put_api(self, api: Api) -> PolicyDelta:
+    def put_api(self, api: Api, *, actor: str = "system") -> PolicyDelta:
         """Register an API or edit it."""
-        return self.apply(lambda d: d.put_api(api))
+        return self.apply(
+            lambda d: d.put_api(api), actor=actor, action="put_api", target=api.object
+        )
 
-    def record_customer_ids(self, workspace: str, api: str, customer_ids: Iterable[str]
-                            ) -> PolicyDelta:
+    def record_customer_ids(
+        self, workspace: str, api: str, customer_ids: Iterable[str], *, actor: str = "system"
+    ) -> PolicyDelta:
         """Record Customer IDs seen in an API's traffic (added to those already seen)."""
         seen = frozenset(customer_ids)
 
         def change(d: Directory) -> set[Owner]:
             current = d.api(workspace, api)
             return d.put_api(attrs.evolve(current, customer_ids=current.customer_ids | seen))
-        return self.apply(change)
 
-    def remove_api(self, workspace: str, api: str) -> PolicyDelta:
+        return self.apply(
+            change, actor=actor, action="record_customer_ids", target=f"{workspace}/{api}"
+        )
+
+    def remove_api(self, workspace: str, api: str, *, actor: str = "system") -> PolicyDelta:
         """Remove an API with its grants and exclusions."""
-        return self.apply(lambda d: d.remove_api(workspace, api))
+        return self.apply(
+            lambda d: d.remove_api(workspace, api),
+            actor=actor,
+            action="remove_api",
+            target=f"{workspace}/{api}",
+        )
 
-    def add_access(self, grant: Grant) -> PolicyDelta:
+    def add_access(self, grant: Grant, *, actor: str = "system") -> PolicyDelta:
         """Add access to an API (for a customer, this lifts an exclusion)."""
-        return self.apply(lambda d: d.add_access(grant))
+        return self.apply(
+            lambda d: d.add_access(grant),
+            actor=actor,
+            action="add_access",
+            target=f"{grant.workspace}/{grant.api}",
+        )
 
-    def remove_access(self, workspace: str, api: str, target: str) -> PolicyDelta:
+    def remove_access(
+        self, workspace: str, api: str, target: str, *, actor: str = "system"
+    ) -> PolicyDelta:
         """Remove one entry from an API's access list (a customer becomes excluded)."""
-        return self.apply(lambda d: d.remove_access(workspace, api, target))
+        return self.apply(
+            lambda d: d.remove_access(workspace, api, target),
+            actor=actor,
+            action="remove_access",
+            target=f"{workspace}/{api}",
+        )
 
-    def revoke_all(self, workspace: str, api: str) -> PolicyDelta:
+    def revoke_all(self, workspace: str, api: str, *, actor: str = "system") -> PolicyDelta:
         """Revoke All Access to an API."""
-        return self.apply(lambda d: d.revoke_all(workspace, api))
+        return self.apply(
+            lambda d: d.revoke_all(workspace, api),
+            actor=actor,
+            action="revoke_all",
+            target=f"{workspace}/{api}",
+        )
 
 
-def _with_groups(d: Directory, subject: str, *, add: str | None = None,
-                 drop: str | None = None) -> User | Customer:
+def _with_groups(
+    d: Directory, subject: str, *, add: str | None = None, drop: str | None = None
+) -> User | Customer:
     person = d.person(subject)
     groups = set(person.groups)
     if add is not None:

@@ -225,7 +225,8 @@ class Directory:
         if old is not None and old.builtin != role.builtin:
             raise InvalidInput(f"role {role.id!r}: a role cannot change whether it is built in")
         clash = [
-            r.id for r in data.roles.values()
+            r.id
+            for r in data.roles.values()
             if r.id != role.id and r.name.casefold() == role.name.casefold()
         ]
         if clash:
@@ -258,21 +259,26 @@ class Directory:
         subject = person.subject
         old = data.person(subject)
         if old is None and subject in self._subjects:
-            raise Conflict(f"subject {subject!r} already exists in workspace "
-                           f"{self._subjects[subject]!r}")
+            raise Conflict(
+                f"subject {subject!r} already exists in workspace {self._subjects[subject]!r}"
+            )
         self.role(person.workspace, person.role)
         for group in person.groups:
             self.group(person.workspace, group)
         owner_email = data.emails.get(person.email.casefold())
         if owner_email is not None and owner_email != subject:
-            raise Conflict(f"email {person.email!r} is already used by {owner_email} "
-                           f"in workspace {person.workspace!r}")
+            raise Conflict(
+                f"email {person.email!r} is already used by {owner_email} "
+                f"in workspace {person.workspace!r}"
+            )
         owners: set[Owner] = {_subject_owner(person.workspace, subject)}
         if isinstance(person, Customer):
             holder = data.customer_by_cid.get(person.customer_id)
             if holder is not None and holder != person.id:
-                raise Conflict(f"Customer ID {person.customer_id!r} already belongs to customer "
-                               f"{holder!r} in workspace {person.workspace!r}")
+                raise Conflict(
+                    f"Customer ID {person.customer_id!r} already belongs to customer "
+                    f"{holder!r} in workspace {person.workspace!r}"
+                )
         if old is not None:
             self._unindex_person(data, old)
         self._index_person(data, person)
@@ -324,8 +330,7 @@ class Directory:
         data = self.workspace(group.workspace)
         holder = data.group_names.get(group.name.casefold())
         if holder is not None and holder != group.id:
-            raise Conflict(f"a group named {group.name!r} already exists in "
-                           f"{group.workspace!r}")
+            raise Conflict(f"a group named {group.name!r} already exists in {group.workspace!r}")
         old = data.groups.get(group.id)
         if old is not None:
             self._j.delitem(data.group_names, old.name.casefold())
@@ -342,9 +347,7 @@ class Directory:
         for subject in sorted(data.members.get(group_id, ())):
             person = data.person(subject)
             assert person is not None
-            owners |= self.put_person(
-                attrs.evolve(person, groups=person.groups - {group_id})
-            )
+            owners |= self.put_person(attrs.evolve(person, groups=person.groups - {group_id}))
         target = f"group:{group_id}"
         for api in list(data.grants_by_target.get(target, ())):
             self._drop_grant(data, api, target)
@@ -368,8 +371,9 @@ class Directory:
         for cid in api.customer_ids - old_cids:
             j.add(j.setdefault(data.apis_by_cid, cid, set), api.id)
         j.setitem(data.apis, api.id, api)
-        holders = {f"customer:{data.customer_by_cid[c]}" for c in changed
-                   if c in data.customer_by_cid}
+        holders = {
+            f"customer:{data.customer_by_cid[c]}" for c in changed if c in data.customer_by_cid
+        }
         owners |= {_subject_owner(api.workspace, s) for s in data.flattened_among(holders)}
         return owners
 
@@ -399,8 +403,11 @@ class Directory:
                 reaching |= data.members.get(group, set())
             else:
                 owners.add(_subject_owner(ws, target))
-        reaching |= {f"customer:{data.customer_by_cid[c]}" for c in api.customer_ids
-                     if c in data.customer_by_cid}
+        reaching |= {
+            f"customer:{data.customer_by_cid[c]}"
+            for c in api.customer_ids
+            if c in data.customer_by_cid
+        }
         reaching |= {s for s, apis in data.excluded_apis.items() if api.id in apis}
         owners |= {_subject_owner(ws, s) for s in data.flattened_among(reaching)}
         return owners
@@ -412,8 +419,7 @@ class Directory:
         if kind == "group":
             self.group(data.workspace.id, ident)
         elif data.person(target) is None:
-            raise NotFound(f"no {kind or 'subject'} {target!r} in workspace "
-                           f"{data.workspace.id!r}")
+            raise NotFound(f"no {kind or 'subject'} {target!r} in workspace {data.workspace.id!r}")
 
     def _target_owners(self, data: WorkspaceData, target: str) -> set[Owner]:
         ws = data.workspace.id
@@ -455,8 +461,9 @@ class Directory:
                 raise NotFound(f"{target} has no access to API {api_id!r} to remove")
         elif not direct:
             paths = data.access_paths(target, api_id)
-            via = f" (access comes through groups: {', '.join(paths.groups)})" if paths.groups \
-                else ""
+            via = (
+                f" (access comes through groups: {', '.join(paths.groups)})" if paths.groups else ""
+            )
             raise NotFound(f"{target} has no direct grant on API {api_id!r}{via}")
         owners = self._target_owners(data, target)
         if direct:
@@ -470,8 +477,11 @@ class Directory:
         data = self.workspace(ws)
         api = self.api(ws, api_id)
         owners = self._owners_reaching(data, api)
-        matching = {f"customer:{data.customer_by_cid[c]}" for c in api.customer_ids
-                    if c in data.customer_by_cid}
+        matching = {
+            f"customer:{data.customer_by_cid[c]}"
+            for c in api.customer_ids
+            if c in data.customer_by_cid
+        }
         for target in list(data.grants_by_api.get(api_id, ())):
             self._drop_grant(data, api_id, target)
         for subject in matching:
@@ -498,8 +508,10 @@ class Directory:
 
     def exclusions(self, ws: str) -> list[Exclusion]:
         """Every exclusion of workspace ``ws``."""
-        return [Exclusion(workspace=ws, api=api, customer=s.partition(":")[2])
-                for api, s in sorted(self.workspace(ws).exclusions)]
+        return [
+            Exclusion(workspace=ws, api=api, customer=s.partition(":")[2])
+            for api, s in sorted(self.workspace(ws).exclusions)
+        ]
 
     # -- convenience ---------------------------------------------------------
 

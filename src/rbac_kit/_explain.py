@@ -77,8 +77,9 @@ def explain(directory: Directory, subject: str, action: str, obj: str) -> Explan
     ws, slash, api_id = obj.partition("/")
 
     def deny(reason: str, role: str | None = None) -> Explanation:
-        return Explanation(allowed=False, subject=subject, action=action, object=obj,
-                           reason=reason, role=role)
+        return Explanation(
+            allowed=False, subject=subject, action=action, object=obj, reason=reason, role=role
+        )
 
     person = _resolve(directory, subject, ws)
     if person is None:
@@ -95,27 +96,48 @@ def explain(directory: Directory, subject: str, action: str, obj: str) -> Explan
         return deny(f"role {role.name!r} does not hold {action!r}", role=role.id)
     if action in WORKSPACE_ACTIONS:
         if slash:
-            return deny(f"{action!r} is a workspace-level action; ask it of workspace {ws!r}",
-                        role=role.id)
-        return Explanation(allowed=True, subject=subject, action=action, object=obj,
-                           role=role.id, permission=action,
-                           reason="workspace-level permission")
+            return deny(
+                f"{action!r} is a workspace-level action; ask it of workspace {ws!r}", role=role.id
+            )
+        return Explanation(
+            allowed=True,
+            subject=subject,
+            action=action,
+            object=obj,
+            role=role.id,
+            permission=action,
+            reason="workspace-level permission",
+        )
     if not slash:
         return deny(f"{action!r} is an API-level action; ask it of an API", role=role.id)
     return _api_decision(data, person, subject, action, obj, api_id, role.id)
 
 
-def _api_decision(data: WorkspaceData, person: Person, subject: str, action: str, obj: str,
-                  api_id: str, role_id: str) -> Explanation:
+def _api_decision(
+    data: WorkspaceData,
+    person: Person,
+    subject: str,
+    action: str,
+    obj: str,
+    api_id: str,
+    role_id: str,
+) -> Explanation:
     role = data.roles[role_id]
     api = data.apis[api_id]
     if api.environment not in role.environments:
         scope = ", ".join(sorted(e.value for e in role.environments))
-        return Explanation(allowed=False, subject=subject, action=action, object=obj,
-                           role=role.id, reason=f"role {role.name!r} covers {scope}, "
-                           f"not API {api_id!r} in {api.environment.value}")
-    allowed = Explanation(allowed=True, subject=subject, action=action, object=obj,
-                          role=role.id, permission=action)
+        return Explanation(
+            allowed=False,
+            subject=subject,
+            action=action,
+            object=obj,
+            role=role.id,
+            reason=f"role {role.name!r} covers {scope}, "
+            f"not API {api_id!r} in {api.environment.value}",
+        )
+    allowed = Explanation(
+        allowed=True, subject=subject, action=action, object=obj, role=role.id, permission=action
+    )
     if role.api_scope is ApiScope.ALL:
         return attrs.evolve(allowed, reason=f"role {role.name!r} reaches all APIs")
     access = data.access_paths(person.subject, api_id)
@@ -126,9 +148,17 @@ def _api_decision(data: WorkspaceData, person: Person, subject: str, action: str
     if access.customer_id is not None:
         paths.append(f"Customer ID {access.customer_id!r} seen on {api_id}")
     if access.excluded:
-        return attrs.evolve(allowed, allowed=False, permission=None,
-                            reason=f"{person.subject} was removed from API {api_id!r}'s access")
+        return attrs.evolve(
+            allowed,
+            allowed=False,
+            permission=None,
+            reason=f"{person.subject} was removed from API {api_id!r}'s access",
+        )
     if not paths:
-        return attrs.evolve(allowed, allowed=False, permission=None,
-                            reason=f"{person.subject} has no access to API {api_id!r}")
+        return attrs.evolve(
+            allowed,
+            allowed=False,
+            permission=None,
+            reason=f"{person.subject} has no access to API {api_id!r}",
+        )
     return attrs.evolve(allowed, paths=tuple(paths))

@@ -94,41 +94,54 @@ def customer_id_subject(customer_id: str) -> str:
 def _workspace_id(value: Any) -> str:
     return v.slug("workspace id", value)
 
+
 def _workspace_name(value: Any) -> str:
     return v.name("workspace name", value)
+
 
 def _role_id(value: Any) -> str:
     return v.entity_id("role id", value)
 
+
 def _role_name(value: Any) -> str:
     return v.name("role name", value)
+
 
 def _user_id(value: Any) -> str:
     return v.entity_id("user id", value)
 
+
 def _email(value: Any) -> str:
     return v.email("email", value)
+
 
 def _user_name(value: Any) -> str:
     return v.name("user name", value)
 
+
 def _customer_entity_id(value: Any) -> str:
     return v.entity_id("customer id", value)
+
 
 def _customer_id_value(value: Any) -> str:
     return v.customer_id("Customer ID", value)
 
+
 def _group_id(value: Any) -> str:
     return v.entity_id("group id", value)
+
 
 def _group_name(value: Any) -> str:
     return v.name("group name", value)
 
+
 def _api_id(value: Any) -> str:
     return v.slug("api id", value)
 
+
 def _api_name(value: Any) -> str:
     return v.name("api name", value)
+
 
 def _category(value: Any) -> str:
     return v.name("category", value)
@@ -195,9 +208,7 @@ class Role:
     environments: frozenset[Environment] = attrs.field(
         default=ALL_ENVIRONMENTS, converter=_environments
     )
-    api_scope: ApiScope = attrs.field(
-        default=ApiScope.GRANTED, converter=_api_scope
-    )
+    api_scope: ApiScope = attrs.field(default=ApiScope.GRANTED, converter=_api_scope)
     builtin: bool = False
 
 
@@ -262,9 +273,7 @@ class Api:
     workspace: str = attrs.field(converter=_workspace_id)
     id: str = attrs.field(converter=_api_id)
     name: str = attrs.field(converter=_api_name)
-    environment: Environment = attrs.field(
-        default=Environment.PRODUCTION, converter=_environment
-    )
+    environment: Environment = attrs.field(default=Environment.PRODUCTION, converter=_environment)
     category: str = attrs.field(default="general", converter=_category)
     customer_ids: frozenset[str] = attrs.field(factory=frozenset)
 
@@ -288,9 +297,7 @@ class Grant:
     #: ``user:<id>``, ``customer:<id>`` or ``group:<id>``.
     target: str = attrs.field()
     granted_by: str = "system"
-    granted_at: dt.datetime = attrs.field(
-        factory=lambda: dt.datetime.now(dt.UTC), eq=False
-    )
+    granted_at: dt.datetime = attrs.field(factory=lambda: dt.datetime.now(dt.UTC), eq=False)
 
     @target.validator
     def _check_target(self, _: Any, value: str) -> None:

@@ -128,8 +128,7 @@ def _group_lines(data: WorkspaceData, group_id: str) -> frozenset[Rule]:
         return frozenset()
     ws, node = data.workspace.id, group_node(group_id)
     return frozenset(
-        ("g2", node, api_object(ws, api), ws)
-        for api in data.grants_by_target.get(node, ())
+        ("g2", node, api_object(ws, api), ws) for api in data.grants_by_target.get(node, ())
     )
 
 

@@ -214,8 +214,10 @@ class DecisionIndex:
         if ptype == "p":
             _, role, dom, obj, act, scope = rule
             rules = self._role_rules.setdefault((dom, role), _RoleRules())
-            target = rules.workspace if scope == "workspace" else (
-                rules.api.setdefault(obj, {}).setdefault(scope, set())
+            target = (
+                rules.workspace
+                if scope == "workspace"
+                else (rules.api.setdefault(obj, {}).setdefault(scope, set()))
             )
             _toggle(target, act, sign)
             self._obj_dom[dom] = dom
@@ -356,8 +358,9 @@ class DecisionIndex:
             self._dom_tables.pop(key, None)
         else:
             self._dom_tables[key] = table
-        if subject is not None and not (subject.roles or subject.groups or subject.traffic
-                                        or subject.reach):
+        if subject is not None and not (
+            subject.roles or subject.groups or subject.traffic or subject.reach
+        ):
             del self._subjects[key]
             self._sub_domains[sub].discard(dom)
         domains = self._sub_domains.get(sub, set())
@@ -411,8 +414,10 @@ class DecisionIndex:
         """A copy of every table, for comparing two indexes."""
         with self._lock:
             tables = {s: {o: a for o, a in t.items() if a} for s, t in self._tables.items()}
-            aliases = {f"{dom} {alias}": {"->": frozenset({real})}
-                       for (dom, alias), real in self._aliases.items()}
+            aliases = {
+                f"{dom} {alias}": {"->": frozenset({real})}
+                for (dom, alias), real in self._aliases.items()
+            }
         return {**tables, **aliases}
 
 
@@ -445,8 +450,7 @@ def _check_shape(rule: Rule) -> None:
     if ptype == "p" and len(rule) == 6:
         _, role, dom, obj, _act, scope = rule
         ok = role.startswith("role:") and (
-            (scope == "workspace" and obj == dom)
-            or (scope in _SCOPES and obj.startswith("env:"))
+            (scope == "workspace" and obj == dom) or (scope in _SCOPES and obj.startswith("env:"))
         )
     elif ptype == "g" and len(rule) == 4:
         _, sub, target, _dom = rule
@@ -465,5 +469,7 @@ def _check_shape(rule: Rule) -> None:
     elif ptype == "g3" and len(rule) == 3:
         ok = "/" in rule[1] and rule[2].startswith("env:")
     if not ok:
-        raise InvalidPolicy(f"policy line {', '.join(rule)!r} does not have a shape the "
-                            "rbac_kit compiler writes (see model.conf)")
+        raise InvalidPolicy(
+            f"policy line {', '.join(rule)!r} does not have a shape the "
+            "rbac_kit compiler writes (see model.conf)"
+        )

@@ -90,4 +90,3 @@ class Policy:
         model.write_text(MODEL_PATH.read_text())
         policy.write_text(self.to_csv())
         return model, policy
-
