@@ -24,7 +24,7 @@ from .policy._compiler import compile_directory, compile_owners
 from .policy._index import DecisionIndex
 from .policy._policy import Policy, PolicyDelta
 
-__all__ = ["Authorizer", "ChangeSink"]
+__all__ = ["Authorizer", "ChangeRecord", "ChangeSink"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class Authorizer:
         self._directory = directory if directory is not None else Directory()
         self._policy = compile_directory(self._directory)
         self._index = DecisionIndex(self._policy.rules(), revision=revision)
-        self._write = threading.Lock()
+        # Reentrant: a change (or its sink) may ask for an explanation.
+        self._write = threading.RLock()
         #: Persists each change before it reaches the index (set by a store).
         self.sink: ChangeSink | None = None
 
@@ -114,8 +115,11 @@ class Authorizer:
 
     def explain(self, subject: str, action: str, obj: str) -> Explanation:
         """The decision with the role and permission used and every access path."""
-        revision = self._index.revision
-        return attrs.evolve(explain(self._directory, subject, action, obj), revision=revision)
+        # Under the write lock: never a directory that a change in flight may still roll
+        # back, and the revision stamped is the one the directory is at.
+        with self._write:
+            revision = self._index.revision
+            return attrs.evolve(explain(self._directory, subject, action, obj), revision=revision)
 
     def apis_for(self, subject: str, action: str) -> set[str]:
         """Every object ``can(subject, action, ·)`` allows."""
@@ -278,7 +282,8 @@ class Authorizer:
         self, workspace: str, api: str, customer_ids: Iterable[str], *, actor: str = "system"
     ) -> PolicyDelta:
         """Record Customer IDs seen in an API's traffic (added to those already seen)."""
-        seen = frozenset(customer_ids)
+        # A lone string is one Customer ID, not a set of one-letter ones.
+        seen = frozenset((customer_ids,) if isinstance(customer_ids, str) else customer_ids)
 
         def change(d: Directory) -> set[Owner]:
             current = d.api(workspace, api)

@@ -92,7 +92,12 @@ def check_action(action: str) -> str:
 
 
 def check_actions(actions: Iterable[str]) -> frozenset[str]:
-    """Validate every action of ``actions`` and return them as a frozenset."""
+    """Validate every action of ``actions`` and return them as a frozenset.
+
+    A lone string is one action name (not a sequence of letters).
+    """
+    if isinstance(actions, str):
+        actions = (actions,)
     return frozenset(check_action(a) for a in actions)
 
 

@@ -147,6 +147,17 @@ def _category(value: Any) -> str:
     return v.name("category", value)
 
 
+def _customer_name(value: Any) -> str:
+    return v.name("customer name", value)
+
+
+def _customer_ids(values: Iterable[str]) -> frozenset[str]:
+    # A lone string is one Customer ID, not a set of one-letter ones.
+    if isinstance(values, str):
+        values = (values,)
+    return frozenset(v.customer_id("Customer ID", x) for x in values)
+
+
 def _group_ids(values: Iterable[str]) -> frozenset[str]:
     if isinstance(values, str):
         values = (values,)
@@ -244,7 +255,9 @@ class Customer:
     role: str = attrs.field(default="customer", converter=_role_id)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_group_ids)
     status: Status = attrs.field(default=Status.ACTIVE, converter=_status)
-    name: str | None = None
+    name: str | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_customer_name)
+    )
 
     kind = SubjectKind.CUSTOMER
 
@@ -275,12 +288,7 @@ class Api:
     name: str = attrs.field(converter=_api_name)
     environment: Environment = attrs.field(default=Environment.PRODUCTION, converter=_environment)
     category: str = attrs.field(default="general", converter=_category)
-    customer_ids: frozenset[str] = attrs.field(factory=frozenset)
-
-    @customer_ids.validator
-    def _check_customer_ids(self, _: Any, values: frozenset[str]) -> None:
-        for value in values:
-            v.customer_id("Customer ID", value)
+    customer_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_customer_ids)
 
     @property
     def object(self) -> str:
@@ -301,6 +309,11 @@ class Grant:
 
     @target.validator
     def _check_target(self, _: Any, value: str) -> None:
+        if not isinstance(value, str):
+            raise InvalidInput(
+                f"grant target must be a string like 'user:<id>', got {type(value).__name__} "
+                f"{value!r}"
+            )
         kind, sep, ident = value.partition(":")
         if not sep or kind not in ("user", "customer", "group"):
             raise InvalidInput(

@@ -29,7 +29,8 @@ _MAX_CUSTOMER_ID = 255
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+    # Cs: a lone surrogate cannot even be encoded as UTF-8 (to a database, a CSV, a URL).
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in text)
 
 
 def _text(field: str, value: Any) -> str:
@@ -102,5 +103,5 @@ def customer_id(field: str, value: Any) -> str:
     if _has_control(text):
         raise InvalidInput(f"{field} {text!r} contains control characters")
     if len(text) > _MAX_CUSTOMER_ID:
-        raise InvalidInput(f"{field} is longer than {_MAX_CUSTOMER_ID} characters")
+        raise InvalidInput(f"{field} {text[:40]!r}... is longer than {_MAX_CUSTOMER_ID} characters")
     return text

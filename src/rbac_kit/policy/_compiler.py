@@ -10,6 +10,7 @@ Lines (see ``model.conf``)::
 
     p,  role:<role>, <ws>, <ws>, <action>, workspace      workspace-level permission
     p,  role:<role>, <ws>, env:<env>, <action>, all|granted API-level, per environment
+                                                          (env:all when it covers all three)
     g,  <subject>, role:<role>, <ws>                      role of an active subject
     g,  cid:<Customer ID>, customer:<id>, <ws>            ask by Customer ID
     g2, cid:<Customer ID>, customer:<id>, <ws>            (same alias, for access)
@@ -19,6 +20,7 @@ Lines (see ``model.conf``)::
     g2, group:<id>, <ws>/<api>, <ws>                      grant to a group
     g2, traffic:<Customer ID>, <ws>/<api>, <ws>           Customer ID seen on the API
     g3, <ws>/<api>, env:<env>                             the API's environment
+    g3, <ws>/<api>, env:all                               every API is in "all"
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Iterable
 
 from .._catalog import WORKSPACE_ACTIONS
 from .._directory import Directory, Owner, WorkspaceData
-from .._model import Customer, Status
+from .._model import ALL_ENVIRONMENTS, Customer, Status
 from .._names import (
     api_object,
     encode_customer_id,
@@ -38,7 +40,10 @@ from .._names import (
 )
 from ._policy import Policy, Rule
 
-__all__ = ["compile_directory", "compile_owner", "compile_owners"]
+__all__ = ["ENV_ALL", "compile_directory", "compile_owner", "compile_owners"]
+
+#: The environment node every API links to, named by roles that cover all environments.
+ENV_ALL = env_node("all")
 
 
 def compile_directory(directory: Directory) -> Policy:
@@ -90,13 +95,19 @@ def _role_lines(data: WorkspaceData, role_id: str) -> frozenset[Rule]:
     if role is None:
         return frozenset()
     ws, node = data.workspace.id, role_node(role.id)
+    # A role covering every environment names env:all, which every API links to:
+    # one line per action instead of three.
+    if role.environments == ALL_ENVIRONMENTS:
+        envs = [ENV_ALL]
+    else:
+        envs = [env_node(env) for env in role.environments]
     lines: set[Rule] = set()
     for action in role.permissions:
         if action in WORKSPACE_ACTIONS:
             lines.add(("p", node, ws, ws, action, "workspace"))
         else:
-            for env in role.environments:
-                lines.add(("p", node, ws, env_node(env), action, role.api_scope.value))
+            for env in envs:
+                lines.add(("p", node, ws, env, action, role.api_scope.value))
     return frozenset(lines)
 
 
@@ -137,7 +148,7 @@ def _api_lines(data: WorkspaceData, api_id: str) -> frozenset[Rule]:
     if api is None:
         return frozenset()
     ws, obj = data.workspace.id, api_object(data.workspace.id, api_id)
-    lines: set[Rule] = {("g3", obj, env_node(api.environment))}
+    lines: set[Rule] = {("g3", obj, env_node(api.environment)), ("g3", obj, ENV_ALL)}
     for cid in api.customer_ids:
         lines.add(("g2", traffic_node(cid), obj, ws))
     return frozenset(lines)

@@ -15,6 +15,8 @@ A reader finds a subject's table in one dictionary read; a change builds new
 tables aside and swaps each in with a single assignment, so a question sees
 its subject's state from before a change or after it, never a mix. Shared
 tables of all-APIs roles are updated key by key, each key swapped whole.
+``apis_for`` and ``subjects_for`` read bookkeeping across several dicts, so
+they take the writer's lock and wait for a change in flight.
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ class DecisionIndex:
         self._accessors: dict[str, set[str]] = defaultdict(set)
         self._shared: dict[_Key, dict[str, frozenset[str]]] = {}
         self._interned: dict[frozenset[str], frozenset[str]] = {}
+        # Every line applied, so a line is counted once however often it is sent.
+        self._lines: set[Rule] = set()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._revision = revision
@@ -148,6 +152,10 @@ class DecisionIndex:
     def apis_for(self, subject: str, action: str) -> set[str]:
         """Every object (API, or workspace for a workspace-level action) ``can`` allows."""
         check_action(action)
+        with self._lock:  # bookkeeping is read across several dicts: no half-applied change
+            return self._apis_for(subject, action)
+
+    def _apis_for(self, subject: str, action: str) -> set[str]:
         tables: list[Table] = []
         if subject in self._tables:
             tables.append(self._tables[subject])
@@ -161,6 +169,10 @@ class DecisionIndex:
     def subjects_for(self, obj: str, action: str) -> set[str]:
         """Every subject (``user:`` / ``customer:``) ``can`` allows on ``obj``."""
         check_action(action)
+        with self._lock:  # bookkeeping is read across several dicts: no half-applied change
+            return self._subjects_for(obj, action)
+
+    def _subjects_for(self, obj: str, action: str) -> set[str]:
         dom = self._obj_dom.get(obj)
         if dom is None:
             return set()
@@ -200,10 +212,16 @@ class DecisionIndex:
         for rule in delta.removed | delta.added:
             _check_shape(rule)
         with self._changed:
+            # As in Casbin, removing an absent line or adding a present one changes
+            # nothing (counting it would corrupt the reach counts).
+            removed = [r for r in delta.removed if r in self._lines]
+            added = [r for r in delta.added if r not in self._lines or r in delta.removed]
+            self._lines.difference_update(removed)
+            self._lines.update(added)
             work = _Work()
-            for rule in delta.removed:
+            for rule in removed:
                 self._line(rule, -1, work)
-            for rule in delta.added:
+            for rule in added:
                 self._line(rule, +1, work)
             self._rebuild(work)
             self._revision = self._revision + 1 if revision is None else revision
@@ -246,8 +264,8 @@ class DecisionIndex:
                 self._apis_by_dom[dom].add(obj)
                 self._obj_dom[obj] = dom
             else:
+                # _obj_dom keeps the API until the tables are rebuilt (see _rebuild).
                 self._apis_by_dom[dom].discard(obj)
-                self._obj_dom.pop(obj, None)
                 del self._api_envs[obj]
             work.apis.add(obj)
 
@@ -339,6 +357,11 @@ class DecisionIndex:
         for dom, sub in work.subjects:
             self._rebuild_subject(dom, sub)
         self._aliases.update(work.new_aliases)
+        # Forgotten only now: a question by Customer ID finds the workspace of an API
+        # whose environment line is being replaced.
+        for obj in work.apis:
+            if obj not in self._api_envs:
+                self._obj_dom.pop(obj, None)
 
     def _shared_table(self, dom: str, rules: _RoleRules) -> dict[str, frozenset[str]]:
         table: dict[str, frozenset[str]] = {}
@@ -447,10 +470,13 @@ def _check_shape(rule: Rule) -> None:
     """Raise InvalidPolicy unless ``rule`` has a shape the compiler writes."""
     ptype = rule[0] if rule else ""
     ok = False
-    if ptype == "p" and len(rule) == 6:
-        _, role, dom, obj, _act, scope = rule
+    if not all(isinstance(part, str) for part in rule):
+        ok = False
+    elif ptype == "p" and len(rule) == 6:
+        _, role, dom, obj, act, scope = rule
         ok = role.startswith("role:") and (
-            (scope == "workspace" and obj == dom) or (scope in _SCOPES and obj.startswith("env:"))
+            (scope == "workspace" and obj == dom and act in WORKSPACE_ACTIONS)
+            or (scope in _SCOPES and obj.startswith("env:") and act in API_ACTIONS)
         )
     elif ptype == "g" and len(rule) == 4:
         _, sub, target, _dom = rule
@@ -470,6 +496,6 @@ def _check_shape(rule: Rule) -> None:
         ok = "/" in rule[1] and rule[2].startswith("env:")
     if not ok:
         raise InvalidPolicy(
-            f"policy line {', '.join(rule)!r} does not have a shape the "
+            f"policy line {', '.join(map(str, rule))!r} does not have a shape the "
             "rbac_kit compiler writes (see model.conf)"
         )
