@@ -1,0 +1,184 @@
+"""Writing one change: its rows, its Casbin lines, its audit event and revisions.
+
+Everything here runs inside the caller's write transaction (see
+``_engine.write_transaction``), so it commits together or not at all.
+
+Rows are rewritten by difference: the rows the touched owners hold in the
+database (before) are compared with the rows they hold in the directory
+(after), and only rows that differ are deleted, updated or inserted. Deletes
+run children first, inserts parents first, so every foreign key holds at
+every statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from .._directory import Directory, Owner
+from .._errors import InvalidInput
+from ._owners import TABLE_ORDER, TableRows, read_rows, rows_in_directory, table
+from ._rows import RULE_COLUMNS, Row, rule_row, to_json, workspace_row
+
+if TYPE_CHECKING:
+    from .._authorizer import ChangeRecord
+
+__all__ = ["NOTIFY_CHANNEL", "owners_from_json", "write_change", "write_rules"]
+
+#: The PostgreSQL channel a committed change is announced on (payload: its revision).
+NOTIFY_CHANNEL = "rbac_kit_revision"
+
+
+def write_change(
+    conn: Connection,
+    directory: Directory,
+    record: ChangeRecord,
+    *,
+    revision: int,
+    time: dt.datetime,
+) -> None:
+    """Persist ``record`` (the directory already holds its new state) as ``revision``."""
+    owners = sorted(record.owners)
+    workspaces = sorted({ws for _, ws, _ in owners})
+    ws_before, ws_after = _bump_workspaces(conn, directory, workspaces)
+    old = read_rows(conn, owners)
+    new = rows_in_directory(directory, owners)
+    _write_rows(conn, old, new)
+    write_rules(conn, removed=record.delta.removed, added=record.delta.added)
+    conn.execute(
+        insert(table("audit_events")),
+        {
+            "revision": revision,
+            "workspace": workspaces[0] if len(workspaces) == 1 else None,
+            "actor": record.actor,
+            "action": record.action,
+            "target": record.target,
+            "owners": [list(owner) for owner in owners],
+            "before": _snapshot(ws_before, old),
+            "after": _snapshot(ws_after, new),
+            "time": time,
+        },
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(revision))))
+
+
+def _bump_workspaces(
+    conn: Connection, directory: Directory, workspaces: Iterable[str]
+) -> tuple[list[Row], list[Row]]:
+    """Create missing workspace rows and add one to the revision of each; rows before/after."""
+    t = table("workspaces")
+    known = {data.workspace.id: data.workspace for data in directory.workspaces()}
+    before: list[Row] = []
+    after: list[Row] = []
+    for ws in workspaces:
+        workspace = known.get(ws)
+        if workspace is None:
+            continue
+        old = conn.execute(select(t).where(t.c.id == ws)).mappings().first()
+        if old is None:
+            row = workspace_row(workspace, 1)
+            conn.execute(insert(t), row)
+        else:
+            before.append(dict(old))
+            row = workspace_row(workspace, old["revision"] + 1)
+            conn.execute(update(t).where(t.c.id == ws).values(row))
+        after.append(row)
+    return before, after
+
+
+def _write_rows(conn: Connection, old: TableRows, new: TableRows) -> None:
+    for name in reversed(TABLE_ORDER):
+        gone = [row for key, row in old[name].items() if key not in new[name]]
+        _delete(conn, name, gone)
+    for name in TABLE_ORDER:
+        changed = [
+            row for key, row in new[name].items() if key in old[name] and old[name][key] != row
+        ]
+        _update(conn, name, changed)
+        _insert(conn, name, [row for key, row in new[name].items() if key not in old[name]])
+
+
+def _delete(conn: Connection, name: str, rows: list[Row]) -> None:
+    if not rows:
+        return
+    t = table(name)
+    keys = [c.name for c in t.primary_key.columns]
+    statement = delete(t).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys))
+    conn.execute(statement, [{f"k_{k}": row[k] for k in keys} for row in rows])
+
+
+def _update(conn: Connection, name: str, rows: list[Row]) -> None:
+    if not rows:
+        return
+    t = table(name)
+    keys = [c.name for c in t.primary_key.columns]
+    values = [c.name for c in t.columns if c.name not in keys]
+    statement = (
+        update(t)
+        .where(*(t.c[k] == bindparam(f"k_{k}") for k in keys))
+        .values({v: bindparam(f"v_{v}") for v in values})
+    )
+    params = [
+        {**{f"k_{k}": row[k] for k in keys}, **{f"v_{v}": row[v] for v in values}} for row in rows
+    ]
+    conn.execute(statement, params)
+
+
+def _insert(conn: Connection, name: str, rows: list[Row]) -> None:
+    if rows:
+        conn.execute(insert(table(name)), rows)
+
+
+def write_rules(
+    conn: Connection, *, removed: Iterable[tuple[str, ...]], added: Iterable[tuple[str, ...]]
+) -> None:
+    """Delete the ``casbin_rule`` rows of ``removed`` (every copy) and insert ``added``."""
+    t = table("casbin_rule")
+    by_arity: dict[int, list[Row]] = defaultdict(list)
+    for rule in sorted(removed):
+        by_arity[len(rule) - 1].append(rule_row(rule))
+    for arity, rows in sorted(by_arity.items()):
+        used = ["ptype", *RULE_COLUMNS[:arity]]
+        statement = delete(t).where(
+            *(t.c[c] == bindparam(f"k_{c}") for c in used),
+            *(t.c[c].is_(None) for c in RULE_COLUMNS[arity:]),
+        )
+        conn.execute(statement, [{f"k_{c}": row[c] for c in used} for row in rows])
+    rows = [rule_row(rule) for rule in sorted(added)]
+    if rows:
+        conn.execute(insert(t), rows)
+
+
+def _snapshot(workspaces: list[Row], rows: TableRows) -> dict[str, Any]:
+    """Rows as the audit log keeps them: by table, sorted, JSON-ready."""
+    out: dict[str, Any] = {}
+    if workspaces:
+        out["workspaces"] = [to_json(row) for row in workspaces]
+    for name in TABLE_ORDER:
+        if rows[name]:
+            out[name] = [to_json(row) for _, row in sorted(rows[name].items())]
+    return out
+
+
+def owners_from_json(owners: Iterable[Iterable[str]]) -> list[Owner]:
+    """The owners an audit event lists, as tuples."""
+    result: list[Owner] = []
+    for kind, ws, ident in owners:
+        owner_kind = _OWNER_KINDS.get(kind)
+        if owner_kind is None:
+            raise InvalidInput(f"audit event names an unknown owner kind {kind!r}")
+        result.append((owner_kind, ws, ident))
+    return result
+
+
+_OWNER_KINDS: dict[str, Literal["role", "subject", "group", "api"]] = {
+    "role": "role",
+    "subject": "subject",
+    "group": "group",
+    "api": "api",
+}

@@ -1,0 +1,292 @@
+"""The store: a database holding every workspace, and the sink that persists changes.
+
+:class:`Store` composes an engine, the migrations and the read / write paths
+(``_load.py``, ``_sink.py``); it holds no entities itself. The directory it
+loads is the one it persists: :meth:`Store.sink` remembers the revision each
+loaded directory is at, and refuses to write from a directory that another
+process's changes have overtaken (those would be overwritten).
+
+Revisions: the store's revision is its newest audit event's, ``0`` for a
+store nobody has changed. Each change writes exactly one audit event at the
+next revision, and bumps the revision of each workspace it touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DataError, IntegrityError
+
+from .._directory import Directory, Owner
+from .._errors import Conflict, InvalidInput
+from ._engine import create_store_engine, read_transaction, write_transaction
+from ._load import build_directory, latest_revision, read_all
+from ._migrate import upgrade
+from ._owners import table
+from ._rows import from_json, rule_from_row
+from ._sink import owners_from_json, write_change, write_rules
+
+if TYPE_CHECKING:
+    from .._authorizer import ChangeRecord
+
+__all__ = ["AuditEvent", "Store"]
+
+logger = logging.getLogger(__name__)
+
+#: Set while a follower replays a change the store already holds: the sink then
+#: records the revision without writing anything.
+_REPLAYING: ContextVar[int | None] = ContextVar("rbac_kit_store_replaying", default=None)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@attrs.frozen(kw_only=True)
+class AuditEvent:
+    """One change as the audit log holds it."""
+
+    #: The store revision the change committed at.
+    revision: int
+    #: The workspace it changed (None if it touched several, or none).
+    workspace: str | None
+    actor: str
+    action: str
+    target: str
+    #: The policy owners it touched.
+    owners: tuple[Owner, ...]
+    #: The rows of those owners before and after, by table (times as ISO 8601 text).
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+    time: dt.datetime
+
+    def rows_after(self, table_name: str) -> list[dict[str, Any]]:
+        """The rows of ``table_name`` after the change (times as datetimes)."""
+        return [from_json(row) for row in self.after.get(table_name, ())]
+
+
+class Store:
+    """A SQLAlchemy database holding every workspace; open it with :meth:`Store.open`.
+
+    Args:
+        engine: the engine to use (its schema must be migrated; :meth:`open` does that).
+        clock: returns the current time, for audit events.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._revisions: weakref.WeakKeyDictionary[Directory, int] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        url: str | URL,
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
+        engine_options: Mapping[str, Any] | None = None,
+    ) -> Store:
+        """Connect to ``url`` and migrate its schema to the newest version.
+
+        ``sqlite:///path/to/file.db`` is the embedded default (write-ahead
+        logging, foreign keys on); ``postgresql+psycopg://...`` the production
+        store. ``engine_options`` go to :func:`sqlalchemy.create_engine`.
+        """
+        engine = create_store_engine(url, **dict(engine_options or {}))
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, clock=clock)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for read-only queries, and Casbin's adapter)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reading -------------------------------------------------------------
+
+    def revision(self) -> int:
+        """The store's newest revision (0 before the first change)."""
+        with read_transaction(self._engine) as conn:
+            return latest_revision(conn)
+
+    def load(self) -> tuple[Directory, int]:
+        """Every workspace in a new :class:`Directory`, and the revision it is at.
+
+        The returned directory is the one :meth:`sink` persists changes of.
+        """
+        with read_transaction(self._engine) as conn:
+            revision = latest_revision(conn)
+            rows = read_all(conn)
+        directory = build_directory(rows)
+        self._set_revision(directory, revision)
+        return directory, revision
+
+    def rules(self) -> list[tuple[str, ...]]:
+        """Every ``casbin_rule`` row as a policy line (duplicates included), sorted."""
+        t = table("casbin_rule")
+        with read_transaction(self._engine) as conn:
+            return sorted(rule_from_row(dict(row)) for row in conn.execute(select(t)).mappings())
+
+    def events(self, after: int = 0, *, limit: int | None = None) -> list[AuditEvent]:
+        """The audit events after revision ``after``, oldest first (at most ``limit``)."""
+        t = table("audit_events")
+        query = select(t).where(t.c.revision > after).order_by(t.c.revision)
+        if limit is not None:
+            query = query.limit(limit)
+        with read_transaction(self._engine) as conn:
+            return [_event(dict(row)) for row in conn.execute(query).mappings()]
+
+    def applied(self, directory: Directory) -> int:
+        """The revision ``directory`` is at (raises if this store did not load it)."""
+        with self._lock:
+            revision = self._revisions.get(directory)
+        if revision is None:
+            raise InvalidInput(
+                "this directory was not loaded from this store: build it with "
+                "store.load() or rbac_kit.store.open_authorizer(store)"
+            )
+        return revision
+
+    def _set_revision(self, directory: Directory, revision: int) -> None:
+        with self._lock:
+            self._revisions[directory] = revision
+
+    # -- writing -------------------------------------------------------------
+
+    def sink(self, directory: Directory, record: ChangeRecord) -> int:
+        """Persist one change of ``directory``; an :data:`rbac_kit.ChangeSink`.
+
+        In one transaction: the rows of every owner the change touched are
+        rewritten from the directory's new state, the Casbin lines of the
+        delta are deleted and inserted, one audit event is written and the
+        revisions of the touched workspaces go up by one. Returns the new
+        store revision. If anything fails, nothing is written.
+
+        Raises:
+            Conflict: another process changed the store since ``directory`` was
+                loaded or caught up (catch up, then make the change again), or
+                the database refused the change as a duplicate.
+            InvalidInput: a value the database cannot hold (e.g. too long).
+            sqlalchemy.exc.OperationalError: the database failed (unreachable,
+                locked for longer than the busy timeout); nothing was written.
+        """
+        replayed = _REPLAYING.get()
+        if replayed is not None:
+            self._set_revision(directory, replayed)
+            return replayed
+        expected = self.applied(directory)
+        try:
+            with write_transaction(self._engine) as conn:
+                current = latest_revision(conn)
+                if current != expected:
+                    raise Conflict(
+                        f"the store is at revision {current} but this directory at {expected}: "
+                        "another process changed it; catch up and make the change again"
+                    )
+                revision = current + 1
+                write_change(conn, directory, record, revision=revision, time=self._clock())
+        except IntegrityError as error:
+            raise Conflict(
+                f"the store refused {record.action} {record.target}: {error.orig}"
+            ) from error
+        except DataError as error:
+            raise InvalidInput(
+                f"the store cannot hold a value of {record.action} {record.target}: {error.orig}"
+            ) from error
+        self._set_revision(directory, revision)
+        return revision
+
+    def sync_rules(self, directory: Directory, rules: Iterable[tuple[str, ...]]) -> bool:
+        """Make ``casbin_rule`` hold exactly ``rules`` (the directory's compiled policy).
+
+        The table is out of step when its rows, as a multiset, differ from the
+        set of compiled lines: a line missing, a line too many, or a line
+        twice (e.g. after a compiler change, or rows written by other tools).
+        Then only the differing rows are deleted and inserted, in one
+        transaction. Returns False, changing nothing, if the store has moved
+        past the revision ``directory`` is at (load again and retry).
+        """
+        expected = self.applied(directory)
+        wanted = set(rules)
+        t = table("casbin_rule")
+        with write_transaction(self._engine) as conn:
+            if latest_revision(conn) != expected:
+                return False
+            ids: dict[tuple[str, ...], list[int]] = {}
+            for row in conn.execute(select(t).order_by(t.c.id)).mappings():
+                ids.setdefault(rule_from_row(dict(row)), []).append(row["id"])
+            stale = [
+                i
+                for rule, found in ids.items()
+                for i in (found if rule not in wanted else found[1:])
+            ]
+            missing = wanted - ids.keys()
+            if stale:
+                conn.execute(delete(t).where(t.c.id.in_(stale)))
+            write_rules(conn, removed=(), added=missing)
+        if stale or missing:
+            logger.warning(
+                "casbin_rule was out of step with the compiled policy at revision %d: "
+                "deleted %d rows, inserted %d",
+                expected,
+                len(stale),
+                len(missing),
+            )
+        return True
+
+    @contextmanager
+    def replaying(self, revision: int) -> Iterator[None]:
+        """Within the block, :meth:`sink` records ``revision`` and writes nothing.
+
+        A follower applies changes the store already holds through the
+        Authorizer; this keeps them from being written a second time.
+        """
+        token = _REPLAYING.set(revision)
+        try:
+            yield
+        finally:
+            _REPLAYING.reset(token)
+
+
+def _event(row: Mapping[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        revision=row["revision"],
+        workspace=row["workspace"],
+        actor=row["actor"],
+        action=row["action"],
+        target=row["target"],
+        owners=tuple(owners_from_json(row["owners"])),
+        before=row["before"],
+        after=row["after"],
+        time=row["time"],
+    )

@@ -1,0 +1,174 @@
+"""Store round trips: every change persists, with its audit event, revision and Casbin rows."""
+
+# STYLE: tests read `assert expected == actual`
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete, insert, select
+
+from rbac_kit import (
+    Api,
+    Authorizer,
+    Conflict,
+    Customer,
+    InvalidInput,
+    Status,
+    User,
+    Workspace,
+)
+from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store._schema import CasbinRuleRow, WorkspaceRow
+
+from .helpers import STEPS, decisions, directory_state, dump, run_steps
+
+
+def test_every_change_persists(url: str, authz: Authorizer) -> None:
+    """After each kind of change, a fresh load has the same entities, policy and decisions."""
+    for name, step in STEPS:
+        step(authz)
+        with Store.open(url) as again:
+            reloaded = open_authorizer(again)
+            assert directory_state(authz.directory) == directory_state(reloaded.directory), name
+            assert authz.policy.to_csv() == reloaded.policy.to_csv(), name
+            assert authz.revision == reloaded.revision, name
+            assert decisions(authz) == decisions(reloaded), name
+
+
+def test_casbin_rule_equals_policy_after_every_change(store: Store, authz: Authorizer) -> None:
+    """The casbin_rule rows are the compiled policy, line for line, after each commit."""
+    for name, step in STEPS:
+        step(authz)
+        assert sorted(authz.policy.rules()) == store.rules(), name
+
+
+def test_one_revision_and_one_audit_event_per_change(store: Store, authz: Authorizer) -> None:
+    """Each change adds exactly one audit event, at the next revision, naming what it did."""
+    for name, step in STEPS:
+        before = store.revision()
+        step(authz)
+        events = store.events(before)
+        assert [before + 1] == [e.revision for e in events], name
+        assert before + 1 == authz.revision == store.revision()
+        assert name == events[0].action
+
+
+def test_audit_event_holds_actor_target_and_rows(store: Store, authz: Authorizer) -> None:
+    """An audit event names actor, action and target, and holds the touched rows before/after."""
+    run_steps(authz, STEPS[:11])
+    authz.set_status("user:ann", Status.DISABLED, actor="user:root")
+    (event,) = store.events(store.revision() - 1)
+    assert ("user:root", "set_status", "user:ann") == (event.actor, event.action, event.target)
+    assert "acme" == event.workspace
+    assert (("subject", "acme", "user:ann"),) == event.owners
+    assert ["active"] == [row["status"] for row in event.before["people"]]
+    assert ["disabled"] == [row["status"] for row in event.after["people"]]
+    (old,) = event.before["workspaces"]
+    (new,) = event.after["workspaces"]
+    assert old["revision"] + 1 == new["revision"]
+
+
+def test_workspace_revision_counts_its_changes(store: Store, authz: Authorizer) -> None:
+    """Each workspace's revision goes up by one per change made to it."""
+    run_steps(authz)
+    per_workspace = {"acme": 0, "beta": 0}
+    for event in store.events():
+        assert event.workspace is not None
+        per_workspace[event.workspace] += 1
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(WorkspaceRow.id, WorkspaceRow.revision)).all()
+    assert per_workspace == dict(rows)
+
+
+def test_audit_time_comes_from_the_clock(url: str) -> None:
+    """The audit event's time is the store clock's, in UTC."""
+    moment = dt.datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    with Store.open(url, clock=lambda: moment) as store:
+        authz = open_authorizer(store)
+        authz.add_workspace(Workspace(id="acme", name="Acme"))
+        (event,) = store.events()
+    assert moment == event.time
+    assert dt.UTC == event.time.tzinfo
+
+
+def test_grant_times_round_trip_in_utc(url: str, authz: Authorizer) -> None:
+    """A grant's time comes back as the same instant, aware, in UTC."""
+    run_steps(authz, STEPS[:22])
+    with Store.open(url) as again:
+        grants = open_authorizer(again).directory.grants("acme")
+    assert {dt.UTC} == {g.granted_at.tzinfo for g in grants}
+    original = {(g.api, g.target): g.granted_at for g in authz.directory.grants("acme")}
+    assert original == {(g.api, g.target): g.granted_at for g in grants}
+
+
+def test_unusual_customer_ids_round_trip(url: str, authz: Authorizer) -> None:
+    """Customer IDs are kept exactly, including commas, case and 255 characters of emoji."""
+    long_id = "\U0001f600" * 255
+    authz.add_workspace(Workspace(id="acme", name="Acme"))
+    for ident, cid in (("c1", "Big Co, Inc."), ("c2", "big co, inc."), ("c3", long_id)):
+        authz.put_person(
+            Customer(workspace="acme", id=ident, email=f"{ident}@x.io", customer_id=cid)
+        )
+    authz.put_api(Api(workspace="acme", id="pay", name="Pay", customer_ids={long_id, "ACME"}))
+    with Store.open(url) as again:
+        reloaded = open_authorizer(again)
+        assert sorted(reloaded.policy.rules()) == again.rules()
+    customers = reloaded.directory.workspace("acme").customers
+    assert {"Big Co, Inc.", "big co, inc.", long_id} == {c.customer_id for c in customers.values()}
+
+
+def test_stale_directory_cannot_write(store: Store) -> None:
+    """A second Authorizer that missed a change is refused, and nothing is written."""
+    first = open_authorizer(store)
+    second = open_authorizer(store)
+    first.add_workspace(Workspace(id="acme", name="Acme"))
+    before = dump(store)
+    with pytest.raises(Conflict, match="another process changed it"):
+        second.add_workspace(Workspace(id="beta", name="Beta"))
+    assert before == dump(store)
+    assert [] == list(second.directory.workspaces())
+    assert 0 == second.revision
+
+
+def test_sink_rejects_a_directory_it_did_not_load(store: Store) -> None:
+    """The sink refuses an Authorizer the store did not load; nothing is written."""
+    authz = Authorizer()
+    authz.sink = store.sink
+    before = dump(store)
+    with pytest.raises(InvalidInput, match="not loaded from this store"):
+        authz.add_workspace(Workspace(id="acme", name="Acme"))
+    assert before == dump(store)
+    assert [] == list(authz.directory.workspaces())
+
+
+def test_out_of_step_casbin_rule_is_rewritten_on_load(url: str, store: Store) -> None:
+    """Missing, extra and duplicated casbin_rule rows are repaired when the store is loaded."""
+    run_steps(open_authorizer(store), STEPS[:20])
+    rules = store.rules()
+    with store.engine.begin() as conn:
+        conn.execute(delete(CasbinRuleRow).where(CasbinRuleRow.ptype == "p"))
+        conn.execute(
+            insert(CasbinRuleRow),
+            [{"ptype": "g", "v0": "user:evil", "v1": "role:owner", "v2": "acme"}],
+        )
+        conn.execute(insert(CasbinRuleRow), [{"ptype": "g3", "v0": "acme/pay", "v1": "env:all"}])
+    with Store.open(url) as again:
+        reloaded = open_authorizer(again)
+        assert rules == again.rules()
+        assert sorted(reloaded.policy.rules()) == again.rules()
+
+
+def test_loaded_people_keep_every_field(url: str, authz: Authorizer) -> None:
+    """Users and customers come back with email, name, status, password hash and groups."""
+    run_steps(authz, STEPS[:17])
+    with Store.open(url) as again:
+        data = open_authorizer(again).directory.workspace("acme")
+    ann = data.users["ann"]
+    assert isinstance(ann, User)
+    assert authz.directory.workspace("acme").users["ann"] == ann
+    assert ann.password_hash is not None
+    assert "Ann@example.com" == ann.email
+    assert Status.DISABLED == data.users["bob"].status
+    assert frozenset({"dev"}) == data.customers["c1"].groups
