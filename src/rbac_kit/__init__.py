@@ -41,6 +41,7 @@ from ._errors import (
     UnknownAction,
 )
 from ._explain import Explanation, explain
+from ._management import Management
 from ._model import (
     ALL_ENVIRONMENTS,
     Api,
@@ -98,6 +99,7 @@ __all__ = [
     "InvalidInput",
     "InvalidPolicy",
     "Level",
+    "Management",
     "NotFound",
     "Owner",
     "Permission",
