@@ -113,7 +113,12 @@ DENIALS = [
         "acme/ledger",
         "role 'Support' covers production, not API 'ledger' in staging",
     ),
-    ("customer:exy", "view_api", "acme/pay", "customer:exy was removed from API 'pay''s access"),
+    (
+        "customer:exy",
+        "view_api",
+        "acme/pay",
+        "customer:exy was removed from the access list of API 'pay'",
+    ),
     ("user:ann", "view_api", "acme/other", "user:ann has no access to API 'other'"),
     ("customer:bigco", "view_api", "acme/ledger", "customer:bigco has no access to API 'ledger'"),
 ]
@@ -279,7 +284,7 @@ def test_require_raises_forbidden_with_the_reason(authz: Authorizer) -> None:
         authz.require("customer:exy", "view_api", "acme/pay")
     assert (
         "customer:exy may not view_api on acme/pay: "
-        "customer:exy was removed from API 'pay''s access"
+        "customer:exy was removed from the access list of API 'pay'"
     ) == str(caught.value)
 
 

@@ -456,7 +456,7 @@ REFUSALS: list[tuple[str, Call, type[RbacKitError], str]] = [
     ("delete built-in", lambda m: m.delete_role(ANN, "acme", "no_access"),
      Conflict, "built-in role 'No Access' cannot be deleted"),
     ("delete role in use", lambda m: m.delete_role(ANN, "acme", "ops"),
-     Conflict, "role 'Ops' is held by 1 people"),
+     Conflict, "role 'Ops' \\(ops\\) is in use: held by 1 person"),
     ("delete unknown role", lambda m: m.delete_role(ANN, "acme", "ghost"),
      NotFound, "no role 'ghost'"),
     ("member deletes role", lambda m: m.delete_role(CARL, "acme", "ops"),

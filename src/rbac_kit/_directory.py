@@ -243,8 +243,9 @@ class Directory:
             raise Conflict(f"built-in role {role.name!r} cannot be deleted")
         holders = data.role_holders.get(role_id, set())
         if holders:
+            count = "1 person" if len(holders) == 1 else f"{len(holders)} people"
             raise Conflict(
-                f"role {role.name!r} is held by {len(holders)} people "
+                f"role {role.name!r} ({role_id}) is in use: held by {count} "
                 f"(e.g. {sorted(holders)[0]}); give them another role first"
             )
         self._j.delitem(data.roles, role_id)

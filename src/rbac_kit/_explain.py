@@ -152,7 +152,7 @@ def _api_decision(
             allowed,
             allowed=False,
             permission=None,
-            reason=f"{person.subject} was removed from API {api_id!r}'s access",
+            reason=f"{person.subject} was removed from the access list of API {api_id!r}",
         )
     if not paths:
         return attrs.evolve(

@@ -1,0 +1,119 @@
+"""What every command gets: the database URL, the acting subject, and output.
+
+The store is opened once, on first use, and closed by :func:`rbac_kit.cli.main`
+whatever happens; commands that never touch it (``--help``) never open it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any, TextIO
+
+from .._authorizer import Authorizer
+from .._errors import InvalidInput
+from .._management import Management
+from ..store import Store, open_authorizer
+
+__all__ = ["DEFAULT_DB", "Context"]
+
+#: The embedded default: a SQLite file in the current directory.
+DEFAULT_DB = "sqlite:///rbac-kit.db"
+
+
+class Context:
+    """The store, authorizer and output of one command run."""
+
+    def __init__(
+        self,
+        db: str,
+        *,
+        actor: str | None,
+        as_json: bool = False,
+        out: TextIO | None = None,
+    ) -> None:
+        self.db = db
+        self._actor = actor
+        self.as_json = as_json
+        self._out = out
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The store at ``--db``, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store.open(self.db)
+        return self._store
+
+    @cached_property
+    def authorizer(self) -> Authorizer:
+        """Every workspace of the store, loaded; each change persists into it."""
+        return open_authorizer(self.store)
+
+    @cached_property
+    def management(self) -> Management:
+        return Management(self.authorizer)
+
+    @property
+    def actor(self) -> str:
+        """The acting subject of a management command (``--as`` or ``RBAC_KIT_ACTOR``)."""
+        actor = self._actor or os.environ.get("RBAC_KIT_ACTOR")
+        if not actor:
+            raise InvalidInput(
+                "this command changes the store and needs the acting subject: "
+                "pass --as user:<id> (or set RBAC_KIT_ACTOR)"
+            )
+        return actor
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    # -- output -------------------------------------------------------------
+
+    @property
+    def out(self) -> TextIO:
+        """Where output goes (standard output as it is at the time of writing)."""
+        return self._out if self._out is not None else sys.stdout
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def emit(self, value: Any, text: str) -> None:
+        """Print ``value`` as JSON under ``--json``, else ``text``."""
+        if self.as_json:
+            self.print(json.dumps(value, indent=2, sort_keys=True, default=str))
+        else:
+            self.print(text)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+        """Print rows as an aligned text table (or a JSON list under ``--json``)."""
+        if self.as_json:
+            self.print(json.dumps(list(rows), indent=2, default=str))
+            return
+        self.print(render_table(columns, rows))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def render_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
+    """Columns padded to their widest cell, a rule under the header."""
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = [
+        "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
