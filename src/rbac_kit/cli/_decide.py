@@ -17,6 +17,7 @@ from typing import Any
 
 from .._catalog import check_action
 from .._errors import InvalidInput
+from ._args import command, command_group
 from ._context import Context
 
 __all__ = ["ALLOWED", "DENIED", "register"]
@@ -184,11 +185,9 @@ def register(commands: Any) -> None:
     p.add_argument("action")
     p.set_defaults(handler=_subjects)
 
-    policy = commands.add_parser("policy", help="the compiled Casbin policy")
-    sub = policy.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-    p = sub.add_parser("export", help="write model.conf and policy.csv into DIRECTORY")
+    sub = command_group(commands, "policy", "the compiled Casbin policy")
+    p = command(sub, "export", _policy_export, "write model.conf and policy.csv into DIRECTORY")
     p.add_argument("directory")
-    p.set_defaults(handler=_policy_export)
 
     p = commands.add_parser("audit", help="the change history, oldest first")
     p.add_argument("--after", type=int, default=0, help="only revisions after this one")

@@ -10,23 +10,15 @@ member could authorize yet.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
 from .._model import ALL_ENVIRONMENTS, User, Workspace
+from ._args import Subparsers, command_group
+from ._args import command as _command
 from ._context import Context
 from ._describe import describe
 
 __all__ = ["register"]
-
-Handler = Callable[[Context, argparse.Namespace], int | None]
-Subparsers = Any  # argparse's _SubParsersAction is private
-
-
-def _command(group: Subparsers, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = group.add_parser(name, help=help, description=help)
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _show(ctx: Context, verb: str, entity: Any, label: str) -> None:
@@ -66,9 +58,7 @@ def _workspace_list(ctx: Context, a: argparse.Namespace) -> None:
 
 
 def _register_workspaces(commands: Subparsers) -> None:
-    group = commands.add_parser("workspace", help="create and list workspaces").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    group = command_group(commands, "workspace", "create and list workspaces")
     p = _command(group, "create", _workspace_create, "create a workspace and its first Owner")
     p.add_argument("id", help="workspace id (a slug)")
     p.add_argument("--name", required=True)
@@ -132,9 +122,7 @@ def _role_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
 
 
 def _register_roles(commands: Subparsers) -> None:
-    group = commands.add_parser("role", help="custom roles").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    group = command_group(commands, "role", "custom roles")
     p = _command(group, "create", _role_create, "create a custom role")
     p.add_argument("workspace")
     p.add_argument("name")
@@ -206,9 +194,7 @@ def _person_remove(ctx: Context, a: argparse.Namespace) -> None:
 
 
 def _register_people(commands: Subparsers) -> None:
-    users = commands.add_parser("user", help="add users").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    users = command_group(commands, "user", "add users")
     p = _command(users, "add", _user_add, "add an active user")
     p.add_argument("workspace")
     p.add_argument("--email", required=True)
@@ -217,8 +203,7 @@ def _register_people(commands: Subparsers) -> None:
     p.add_argument("--group", action="append", help="group id (repeat, or comma-separate)")
     p.add_argument("--id", help="user id (default: generated)")
 
-    customers = commands.add_parser("customer", help="add customers, edit Customer IDs")
-    sub = customers.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+    sub = command_group(commands, "customer", "add customers, edit Customer IDs")
     p = _command(sub, "add", _customer_add, "add an active customer")
     p.add_argument("workspace")
     p.add_argument("--email", required=True)
@@ -232,8 +217,7 @@ def _register_people(commands: Subparsers) -> None:
     p.add_argument("subject", help="customer:<id>")
     p.add_argument("customer_id")
 
-    people = commands.add_parser("person", help="roles and status of users and customers")
-    sub = people.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+    sub = command_group(commands, "person", "roles and status of users and customers")
     p = _command(sub, "set-role", _person_set_role, "give a user or customer another role")
     p.add_argument("workspace")
     p.add_argument("subject", help="user:<id> or customer:<id>")
@@ -279,9 +263,7 @@ def _group_delete(ctx: Context, a: argparse.Namespace) -> None:
 
 
 def _register_groups(commands: Subparsers) -> None:
-    sub = commands.add_parser("group", help="groups and their members").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    sub = command_group(commands, "group", "groups and their members")
     p = _command(sub, "create", _group_create, "create a group")
     p.add_argument("workspace")
     p.add_argument("name")
@@ -350,9 +332,7 @@ def _access_revoke_all(ctx: Context, a: argparse.Namespace) -> None:
 
 
 def _register_apis(commands: Subparsers) -> None:
-    sub = commands.add_parser("api", help="register and edit APIs").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    sub = command_group(commands, "api", "register and edit APIs")
     p = _command(sub, "register", _api_register, "register an API")
     p.add_argument("workspace")
     p.add_argument("name")
@@ -373,9 +353,7 @@ def _register_apis(commands: Subparsers) -> None:
     p.add_argument("workspace")
     p.add_argument("api", help="API id")
 
-    sub = commands.add_parser("access", help="who has access to an API").add_subparsers(
-        dest="subcommand", required=True, metavar="SUBCOMMAND"
-    )
+    sub = command_group(commands, "access", "who has access to an API")
     p = _command(sub, "add", _access_add, "give users, customers or groups access to an API")
     p.add_argument("workspace")
     p.add_argument("api", help="API id")
