@@ -239,7 +239,9 @@ def test_remove_role_deletes_an_unused_custom_role(d: Directory) -> None:
 
 def test_remove_role_in_use_is_a_conflict(d: Directory) -> None:
     """A role someone holds cannot be deleted; the message names a holder."""
-    _fails(d, lambda: d.remove_role("acme", "support"), Conflict, r"in use: held by 1 person.*user:sam")
+    _fails(
+        d, lambda: d.remove_role("acme", "support"), Conflict, r"in use: held by 1 person.*user:sam"
+    )
 
 
 def test_builtin_roles_cannot_be_removed(d: Directory) -> None:
