@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import threading
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rbac_kit import (
     API_ACTIONS,
@@ -418,6 +421,91 @@ def test_each_change_kind_applies_like_a_fresh_index(name: str) -> None:
     assert isinstance(delta, PolicyDelta)
     assert bool(delta)
     assert DecisionIndex(authz.policy.rules()).snapshot() == authz.index.snapshot()
+
+
+# -- the first build -----------------------------------------------------------------
+
+#: RULES and lines that give the bulk build more to count: two paths to one API,
+#: two roles (one of each scope), a subject and an alias in two workspaces.
+MORE_RULES: list[Rule] = [
+    *RULES,
+    ("p", "role:member", "acme", "env:production", "edit_api", "all"),
+    ("g", "user:ann", "role:admin", "acme"),
+    ("g", "user:ann", "role:member", "globex"),
+    ("g", "customer:co", "role:member", "globex"),
+    ("g", "cid:CO", "customer:co", "globex"),
+    ("g2", "cid:CO", "customer:co", "globex"),
+    ("g2", "user:ann", "acme/pay", "acme"),
+    ("g2", "customer:co", "group:ops", "acme"),
+    ("g2", "group:ops", "acme/logs", "acme"),
+    ("g2", "traffic:CO", "acme/pay", "acme"),
+    ("g2", "customer:co", "globex/pay", "globex"),
+]
+
+
+def _add_one_by_one(index: DecisionIndex, rules: list[Rule]) -> DecisionIndex:
+    for rule in rules:
+        index.apply(PolicyDelta(removed=NONE, added=frozenset({rule})))
+    return index
+
+
+@given(
+    added=st.permutations(MORE_RULES),
+    removed=st.permutations(MORE_RULES),
+    split=st.integers(0, len(MORE_RULES)),
+)
+def test_a_first_build_equals_lines_applied_one_by_one(
+    added: list[Rule], removed: list[Rule], split: int
+) -> None:
+    """Built at once, line by line, or part at once and the rest line by line, in any order,
+    the index is the same, and stays the same as lines are taken away one by one in any
+    order (so the counts behind the tables agree too)."""
+    indexes = [
+        DecisionIndex(added),
+        _add_one_by_one(DecisionIndex(), added),
+        _add_one_by_one(DecisionIndex(added[:split]), added[split:]),
+    ]
+    assert [indexes[0].snapshot()] * 3 == [index.snapshot() for index in indexes]
+    for i, rule in enumerate(removed):
+        for index in indexes:
+            index.apply(PolicyDelta(removed=frozenset({rule}), added=NONE))
+        expected = DecisionIndex(removed[i + 1 :]).snapshot()
+        assert [expected] * 3 == [index.snapshot() for index in indexes]
+
+
+def test_customer_id_alias_answers_per_workspace() -> None:
+    """A Customer ID alias in two workspaces answers in each with that workspace's customer."""
+    index = DecisionIndex(MORE_RULES)
+    assert (True, True, False) == (
+        index.can("cid:CO", "view_api", "globex/pay"),
+        index.can("cid:CO", "view_api", "acme/logs"),
+        index.can("cid:CO", "view_api", "acme/docs"),
+    )
+    assert {"acme/logs", "acme/pay", "globex/pay"} == index.apis_for("cid:CO", "view_api")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    """The collector, paused while an index is built, is on again afterwards only if it was."""
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        DecisionIndex(MORE_RULES)
+        assert enabled == gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_a_build_leaves_objects_the_host_froze_frozen() -> None:
+    """A host's own gc.freeze() survives a build (the build moves its objects only
+    when nothing is frozen)."""
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        DecisionIndex(MORE_RULES)
+        assert frozen == gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
 
 
 # -- revisions ----------------------------------------------------------------------

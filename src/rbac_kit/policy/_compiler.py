@@ -46,12 +46,33 @@ __all__ = ["ENV_ALL", "compile_directory", "compile_owner", "compile_owners"]
 ENV_ALL = env_node("all")
 
 
+class _Names:
+    """The traffic nodes of Customer IDs, each worked out once per compile.
+
+    A Customer ID is written on its customer's lines and on every API it was
+    seen on, and percent-encoding it is the costliest step of naming a line.
+    """
+
+    __slots__ = ("_traffic",)
+
+    def __init__(self) -> None:
+        self._traffic: dict[str, str] = {}
+
+    def traffic(self, customer_id: str) -> str:
+        """:func:`traffic_node` of ``customer_id``."""
+        name = self._traffic.get(customer_id)
+        if name is None:
+            name = self._traffic[customer_id] = traffic_node(customer_id)
+        return name
+
+
 def compile_directory(directory: Directory) -> Policy:
     """Compile every workspace of ``directory`` into a :class:`Policy`."""
     pieces: dict[Owner, frozenset[Rule]] = {}
     for data in directory.workspaces():
+        names = _Names()
         for owner in _owners_of(data):
-            lines = compile_owner(directory, owner)
+            lines = _owner_lines(data, owner, names)
             if lines:
                 pieces[owner] = lines
     return Policy(pieces)
@@ -59,7 +80,8 @@ def compile_directory(directory: Directory) -> Policy:
 
 def compile_owners(directory: Directory, owners: Iterable[Owner]) -> dict[Owner, frozenset[Rule]]:
     """Compile the given owners afresh; an owner that no longer exists compiles to nothing."""
-    return {owner: compile_owner(directory, owner) for owner in owners}
+    names = _Names()
+    return {owner: _compile_owner(directory, owner, names) for owner in owners}
 
 
 def _owners_of(data: WorkspaceData) -> Iterable[Owner]:
@@ -76,18 +98,26 @@ def _owners_of(data: WorkspaceData) -> Iterable[Owner]:
 
 def compile_owner(directory: Directory, owner: Owner) -> frozenset[Rule]:
     """The policy lines of one owner."""
-    kind, ws, ident = owner
+    return _compile_owner(directory, owner, _Names())
+
+
+def _compile_owner(directory: Directory, owner: Owner, names: _Names) -> frozenset[Rule]:
     try:
-        data = directory.workspace(ws)
+        data = directory.workspace(owner[1])
     except LookupError:
         return frozenset()
+    return _owner_lines(data, owner, names)
+
+
+def _owner_lines(data: WorkspaceData, owner: Owner, names: _Names) -> frozenset[Rule]:
+    kind, _, ident = owner
     if kind == "role":
         return _role_lines(data, ident)
     if kind == "subject":
-        return _subject_lines(data, ident)
+        return _subject_lines(data, ident, names)
     if kind == "group":
         return _group_lines(data, ident)
-    return _api_lines(data, ident)
+    return _api_lines(data, ident, names)
 
 
 def _role_lines(data: WorkspaceData, role_id: str) -> frozenset[Rule]:
@@ -111,7 +141,7 @@ def _role_lines(data: WorkspaceData, role_id: str) -> frozenset[Rule]:
     return frozenset(lines)
 
 
-def _subject_lines(data: WorkspaceData, subject: str) -> frozenset[Rule]:
+def _subject_lines(data: WorkspaceData, subject: str, names: _Names) -> frozenset[Rule]:
     person = data.person(subject)
     if person is None or person.status is not Status.ACTIVE:
         return frozenset()
@@ -130,7 +160,7 @@ def _subject_lines(data: WorkspaceData, subject: str) -> frozenset[Rule]:
     for group in person.groups:
         lines.add(("g2", subject, group_node(group), ws))
     if isinstance(person, Customer):
-        lines.add(("g2", subject, traffic_node(person.customer_id), ws))
+        lines.add(("g2", subject, names.traffic(person.customer_id), ws))
     return frozenset(lines)
 
 
@@ -143,12 +173,12 @@ def _group_lines(data: WorkspaceData, group_id: str) -> frozenset[Rule]:
     )
 
 
-def _api_lines(data: WorkspaceData, api_id: str) -> frozenset[Rule]:
+def _api_lines(data: WorkspaceData, api_id: str, names: _Names) -> frozenset[Rule]:
     api = data.apis.get(api_id)
     if api is None:
         return frozenset()
     ws, obj = data.workspace.id, api_object(data.workspace.id, api_id)
     lines: set[Rule] = {("g3", obj, env_node(api.environment)), ("g3", obj, ENV_ALL)}
     for cid in api.customer_ids:
-        lines.add(("g2", traffic_node(cid), obj, ws))
+        lines.add(("g2", names.traffic(cid), obj, ws))
     return frozenset(lines)

@@ -3,12 +3,17 @@
 Built from the same lines Casbin loads (``model.conf`` semantics), it answers
 ``can(subject, action, object)`` with two dictionary lookups and one set
 lookup: ``tables[subject][object]`` is the frozenset of actions the subject
-may perform on the object. Nothing is parsed or evaluated per question.
+may perform on the object. A Customer ID alias (``cid:<Customer ID>``) has a
+table of its own, holding the customer's tables of the workspaces where the
+alias holds, so asking by Customer ID costs what asking by customer does.
+Nothing is parsed or evaluated per question.
 
-Bookkeeping (who holds which role, group membership, reach counts from
-subjects to APIs through grants, groups and Customer IDs) is kept beside the
-tables, and a :class:`PolicyDelta` is applied incrementally: only the tables
-of the subjects, roles and APIs it touches are rebuilt.
+Beside the tables the index keeps the lines as facts (who holds which role,
+who is in which group or carries which Customer ID, what is granted to whom)
+and applies a :class:`PolicyDelta` incrementally: only the tables of the
+subjects, roles and APIs it touches are rebuilt, each from the facts as they
+are, so no count can drift. The first build is the same code with nothing to
+mark beyond the subjects themselves (see :meth:`DecisionIndex._load`).
 
 Threads: one writer at a time (a lock), any number of readers without locks.
 A reader finds a subject's table in one dictionary read; a change builds new
@@ -24,62 +29,35 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from types import MappingProxyType
 from typing import TypeAlias
 
 from .._catalog import API_ACTIONS, WORKSPACE_ACTIONS, check_action
-from .._errors import InvalidPolicy
 from ._policy import PolicyDelta, Rule
+from ._records import (
+    Grants,
+    Key,
+    RoleRules,
+    Subject,
+    Work,
+    cyclic_gc_paused,
+    discard,
+    set_or_pop,
+    toggle,
+)
+from ._shape import SUBJECT_PREFIXES, check_shape
 
 __all__ = ["DecisionIndex"]
 
 _KNOWN_ACTIONS = API_ACTIONS | WORKSPACE_ACTIONS
 _EMPTY: frozenset[str] = frozenset()
 _NO_TABLE: Mapping[str, frozenset[str]] = MappingProxyType({})
-_SCOPES = ("all", "granted")
+_NO_SHARED: Mapping[str, dict[str, frozenset[str]]] = MappingProxyType({})
+#: The nodes a subject reaches APIs through: its groups and its Customer ID.
+_NODE_PREFIXES = ("group:", "traffic:")
 
 Table: TypeAlias = Mapping[str, frozenset[str]]
-_Key: TypeAlias = tuple[str, str]  # (domain, name)
-
-
-class _RoleRules:
-    """The p lines of one role in one domain."""
-
-    __slots__ = ("api", "workspace")
-
-    def __init__(self) -> None:
-        self.workspace: set[str] = set()
-        # env node -> scope -> actions
-        self.api: dict[str, dict[str, set[str]]] = {}
-
-    def actions(self, envs: Iterable[str], scope: str) -> set[str]:
-        result: set[str] = set()
-        for env in envs:
-            by_scope = self.api.get(env)
-            if by_scope is not None:
-                result |= by_scope.get(scope, set())
-        return result
-
-    def has_scope(self, scope: str) -> bool:
-        return any(by_scope.get(scope) for by_scope in self.api.values())
-
-    def empty(self) -> bool:
-        return not self.workspace and not any(
-            acts for by_scope in self.api.values() for acts in by_scope.values()
-        )
-
-
-class _Subject:
-    """Bookkeeping of one subject in one domain: its roles and what it reaches."""
-
-    __slots__ = ("groups", "reach", "roles", "traffic")
-
-    def __init__(self) -> None:
-        self.roles: set[str] = set()
-        self.groups: set[str] = set()
-        self.traffic: set[str] = set()
-        # api object -> number of g2 paths reaching it (direct, groups, traffic)
-        self.reach: dict[str, int] = {}
 
 
 class DecisionIndex:
@@ -87,31 +65,41 @@ class DecisionIndex:
 
     def __init__(self, rules: Iterable[Rule] = (), *, revision: int = 0) -> None:
         # -- read side: what questions look at ----------------------------
-        self._tables: dict[str, Table] = {}
-        self._aliases: dict[_Key, str] = {}
-        self._obj_dom: dict[str, str] = {}
-        # -- bookkeeping ---------------------------------------------------
-        self._subjects: dict[_Key, _Subject] = {}
+        self._tables: dict[str, Table] = {}  # subject or cid: alias -> table
+        # -- the lines, as facts ---------------------------------------------
+        self._role_rules: dict[Key, RoleRules] = {}
+        self._holders: dict[Key, set[str]] = defaultdict(set)  # role -> subjects
+        self._subjects: dict[Key, Subject] = {}
         self._sub_domains: dict[str, set[str]] = defaultdict(set)
-        self._dom_tables: dict[_Key, Table] = {}
-        self._role_rules: dict[_Key, _RoleRules] = {}
-        self._holders: dict[_Key, set[str]] = defaultdict(set)
-        self._group_members: dict[_Key, set[str]] = defaultdict(set)
-        self._group_apis: dict[_Key, set[str]] = defaultdict(set)
-        self._traffic_members: dict[_Key, set[str]] = defaultdict(set)
-        self._traffic_apis: dict[_Key, set[str]] = defaultdict(set)
-        self._g2_aliases: dict[_Key, str] = {}
-        self._api_envs: dict[str, set[str]] = defaultdict(set)
+        self._members: dict[Key, set[str]] = defaultdict(set)  # group/traffic node -> subjects
+        self._node_apis: dict[Key, set[str]] = defaultdict(set)  # node -> APIs granted to it
+        self._granted_to: dict[str, set[Key]] = defaultdict(set)  # API -> nodes
+        self._grantees: dict[str, set[Key]] = defaultdict(set)  # API -> subjects, granted directly
+        self._aliases: dict[Key, str] = {}  # (domain, cid:...) -> customer
+        self._aliased: dict[Key, set[str]] = {}  # (domain, customer) -> its cid: aliases
+        self._alias_domains: dict[str, set[str]] = {}  # cid:... -> domains it is an alias in
+        self._g2_aliases: dict[Key, str] = {}
+        self._api_envs: dict[str, frozenset[str]] = {}  # interned, so they key caches
         self._apis_by_dom: dict[str, set[str]] = defaultdict(set)
-        self._accessors: dict[str, set[str]] = defaultdict(set)
-        self._shared: dict[_Key, dict[str, frozenset[str]]] = {}
+        self._obj_dom: dict[str, str] = {}
+        # -- derived, to build tables from -----------------------------------
+        self._dom_tables: dict[Key, Table] = {}
+        self._shared: dict[str, dict[str, dict[str, frozenset[str]]]] = {}  # domain -> role
+        self._grants: dict[str, dict[frozenset[str], Grants]] = {}  # domain -> role set
+        # Names whose table is a merged copy holding a shared table of a domain, which
+        # must be merged again when that shared table changes in place.
+        self._merged_in: dict[str, set[str]] = {}  # domain -> names
+        self._merged_domains: dict[str, set[str]] = {}  # name -> domains
+        # Subjects whose own table lists every API of an all-APIs role (a role that
+        # also has granted APIs, or one of several roles): any API change reaches them.
+        self._all_apis: dict[str, set[str]] = {}  # domain -> subjects
         self._interned: dict[frozenset[str], frozenset[str]] = {}
         # Every line applied, so a line is counted once however often it is sent.
         self._lines: set[Rule] = set()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._revision = revision
-        self.apply(PolicyDelta(removed=frozenset(), added=frozenset(rules)), revision=revision)
+        self._load(rules)
 
     # -- questions -----------------------------------------------------------
 
@@ -126,10 +114,7 @@ class DecisionIndex:
         Raises:
             UnknownAction: ``action`` is not in the permission catalog.
         """
-        table = self._tables.get(subject)
-        if table is None:
-            table = self._alias_table(subject, obj)
-        acts = table.get(obj)
+        acts = self._tables.get(subject, _NO_TABLE).get(obj)
         if acts is not None and action in acts:
             return True
         if action in _KNOWN_ACTIONS:
@@ -142,29 +127,12 @@ class DecisionIndex:
         can = self.can
         return [can(s, a, o) for s, a, o in questions]
 
-    def _alias_table(self, subject: str, obj: str) -> Table:
-        dom = self._obj_dom.get(obj)
-        real = self._aliases.get((dom, subject)) if dom is not None else None
-        if real is None:
-            return {}
-        return self._tables.get(real, {})
-
     def apis_for(self, subject: str, action: str) -> set[str]:
         """Every object (API, or workspace for a workspace-level action) ``can`` allows."""
         check_action(action)
-        with self._lock:  # bookkeeping is read across several dicts: no half-applied change
-            return self._apis_for(subject, action)
-
-    def _apis_for(self, subject: str, action: str) -> set[str]:
-        tables: list[Table] = []
-        if subject in self._tables:
-            tables.append(self._tables[subject])
-        else:
-            for (dom, alias), real in list(self._aliases.items()):
-                if alias == subject:
-                    table = self._tables.get(real, {})
-                    tables.append({o: a for o, a in table.items() if self._obj_dom.get(o) == dom})
-        return {obj for table in tables for obj, acts in table.items() if action in acts}
+        with self._lock:  # a shared table is updated key by key: no change in flight
+            table = self._tables.get(subject, _NO_TABLE)
+            return {obj for obj, acts in table.items() if action in acts}
 
     def subjects_for(self, obj: str, action: str) -> set[str]:
         """Every subject (``user:`` / ``customer:``) ``can`` allows on ``obj``."""
@@ -186,14 +154,22 @@ class DecisionIndex:
         return {s for s in candidates if action in self._tables.get(s, {}).get(obj, _EMPTY)}
 
     def _api_candidates(self, dom: str, obj: str, action: str) -> set[str]:
-        envs = self._api_envs.get(obj, set())
+        envs = self._api_envs.get(obj, _EMPTY)
         candidates: set[str] = set()
         for key, rules in list(self._role_rules.items()):
             if key[0] != dom:
                 continue
             if action in rules.actions(envs, "all"):
                 candidates |= self._holders.get(key, set())
-        return candidates | self._accessors.get(obj, set())
+        return candidates | {sub for _, sub in self._reaching(obj)}
+
+    def _reaching(self, obj: str) -> set[Key]:
+        """The subjects with access to API ``obj``: granted it, or through a node."""
+        found = set(self._grantees.get(obj, ()))
+        for node in self._granted_to.get(obj, ()):
+            dom = node[0]
+            found.update((dom, sub) for sub in self._members.get(node, ()))
+        return found
 
     # -- changes -------------------------------------------------------------
 
@@ -210,15 +186,15 @@ class DecisionIndex:
                 applied then.
         """
         for rule in delta.removed | delta.added:
-            _check_shape(rule)
+            check_shape(rule)
         with self._changed:
             # As in Casbin, removing an absent line or adding a present one changes
-            # nothing (counting it would corrupt the reach counts).
+            # nothing.
             removed = [r for r in delta.removed if r in self._lines]
             added = [r for r in delta.added if r not in self._lines or r in delta.removed]
             self._lines.difference_update(removed)
             self._lines.update(added)
-            work = _Work()
+            work = Work()
             for rule in removed:
                 self._line(rule, -1, work)
             for rule in added:
@@ -227,103 +203,119 @@ class DecisionIndex:
             self._revision = self._revision + 1 if revision is None else revision
             self._changed.notify_all()
 
-    def _line(self, rule: Rule, sign: int, work: _Work) -> None:
+    def _load(self, rules: Iterable[Rule]) -> None:
+        """The first build: what ``apply`` does, without its marking.
+
+        Applying a line marks what it reaches for rebuilding: a grant to a
+        group marks every member, an API every subject reaching it, a role
+        every holder. Into an empty index every subject and alias is marked by
+        its own lines anyway, so :class:`Work` is ``fresh`` and those marks
+        (millions for 100k people) are skipped. The tests check that both ways
+        build the same index.
+
+        Raises:
+            InvalidPolicy: a line the compiler would never write.
+        """
+        lines = set(rules)
+        for rule in lines:
+            check_shape(rule)
+        with cyclic_gc_paused():
+            work = Work(fresh=True)
+            for rule in lines:
+                self._line(rule, +1, work)
+            self._lines = lines
+            self._rebuild(work)
+
+    def _line(self, rule: Rule, sign: int, work: Work) -> None:
         ptype = rule[0]
         if ptype == "p":
             _, role, dom, obj, act, scope = rule
-            rules = self._role_rules.setdefault((dom, role), _RoleRules())
+            rules = self._role_rules.setdefault((dom, role), RoleRules())
             target = (
                 rules.workspace
                 if scope == "workspace"
                 else (rules.api.setdefault(obj, {}).setdefault(scope, set()))
             )
-            _toggle(target, act, sign)
+            toggle(target, act, sign)
             self._obj_dom[dom] = dom
             work.roles.add((dom, role))
         elif ptype == "g":
             _, sub, role, dom = rule
             if sub.startswith("cid:"):
-                # Dropped aliases go at once, new ones after the tables are swapped in,
-                # so a question by Customer ID never sees a half-applied change.
-                if sign > 0:
-                    work.new_aliases[(dom, sub)] = role
-                elif self._aliases.get((dom, sub)) == role:
-                    del self._aliases[(dom, sub)]
+                self._alias(dom, sub, role, sign)
+                work.aliases.add(sub)
                 return
-            _toggle(self._holders[(dom, role)], sub, sign)
-            _toggle(self._subject(dom, sub).roles, role, sign)
+            toggle(self._holders[(dom, role)], sub, sign)
+            toggle(self._subject(dom, sub).roles, role, sign)
             self._obj_dom[dom] = dom
             work.subjects.add((dom, sub))
         elif ptype == "g2":
-            self._g2(rule, sign, work)
+            self._access(rule, sign, work)
         else:
-            _, obj, env = rule
-            dom = obj.partition("/")[0]
-            _toggle(self._api_envs[obj], env, sign)
-            if self._api_envs[obj]:
-                self._apis_by_dom[dom].add(obj)
-                self._obj_dom[obj] = dom
-            else:
-                # _obj_dom keeps the API until the tables are rebuilt (see _rebuild).
-                self._apis_by_dom[dom].discard(obj)
-                del self._api_envs[obj]
-            work.apis.add(obj)
+            self._environment(rule, sign, work)
 
-    def _g2(self, rule: Rule, sign: int, work: _Work) -> None:
+    def _alias(self, dom: str, cid: str, customer: str, sign: int) -> None:
+        """Point ``cid`` at ``customer`` in ``dom``, or stop; its table follows in _rebuild."""
+        key = (dom, cid)
+        old = self._aliases.get(key)
+        if sign > 0:
+            if old is not None:
+                discard(self._aliased, (dom, old), cid)
+            self._aliases[key] = customer
+            self._aliased.setdefault((dom, customer), set()).add(cid)
+            self._alias_domains.setdefault(cid, set()).add(dom)
+        elif old == customer:
+            del self._aliases[key]
+            discard(self._aliased, (dom, customer), cid)
+            discard(self._alias_domains, cid, dom)
+
+    def _access(self, rule: Rule, sign: int, work: Work) -> None:
+        """A g2 line: an alias, a direct grant, a membership, or a grant to a node."""
         _, src, dst, dom = rule
-        kind = src.partition(":")[0]
-        if kind == "cid":
+        if src.startswith("cid:"):
             if sign > 0:
                 self._g2_aliases[(dom, src)] = dst
             elif self._g2_aliases.get((dom, src)) == dst:
                 del self._g2_aliases[(dom, src)]
-        elif kind == "group":
-            key = (dom, src)
-            _toggle(self._group_apis[key], dst, sign)
-            for sub in self._group_members.get(key, ()):
-                self._reach(dom, sub, dst, sign, work)
-        elif kind == "traffic":
-            key = (dom, src)
-            _toggle(self._traffic_apis[key], dst, sign)
-            for sub in self._traffic_members.get(key, ()):
-                self._reach(dom, sub, dst, sign, work)
-        else:
+        elif src.startswith(SUBJECT_PREFIXES):
             subject = self._subject(dom, src)
-            work.subjects.add((dom, src))
-            dst_kind = dst.partition(":")[0]
-            if dst_kind == "group":
-                key = (dom, dst)
-                _toggle(subject.groups, dst, sign)
-                _toggle(self._group_members[key], src, sign)
-                for api in self._group_apis.get(key, ()):
-                    self._reach(dom, src, api, sign, work)
-            elif dst_kind == "traffic":
-                key = (dom, dst)
-                _toggle(subject.traffic, dst, sign)
-                _toggle(self._traffic_members[key], src, sign)
-                for api in self._traffic_apis.get(key, ()):
-                    self._reach(dom, src, api, sign, work)
+            if dst.startswith(_NODE_PREFIXES):
+                toggle(subject.nodes, dst, sign)
+                toggle(self._members[(dom, dst)], src, sign)
             else:
-                self._reach(dom, src, dst, sign, work)
+                toggle(subject.direct, dst, sign)
+                toggle(self._grantees[dst], (dom, src), sign)
+            work.subjects.add((dom, src))
+        else:
+            node = (dom, src)
+            toggle(self._node_apis[node], dst, sign)
+            toggle(self._granted_to[dst], node, sign)
+            if not work.fresh:
+                work.subjects.update((dom, sub) for sub in self._members.get(node, ()))
 
-    def _subject(self, dom: str, sub: str) -> _Subject:
+    def _environment(self, rule: Rule, sign: int, work: Work) -> None:
+        """A g3 line: an API is in an environment (and in env:all)."""
+        _, obj, env = rule
+        dom = obj.partition("/")[0]
+        envs = self._api_envs.get(obj, _EMPTY)
+        envs = self._intern(envs | {env} if sign > 0 else envs - {env})
+        if envs:
+            self._api_envs[obj] = envs
+            self._apis_by_dom[dom].add(obj)
+            self._obj_dom[obj] = dom
+        else:
+            self._api_envs.pop(obj, None)
+            self._apis_by_dom[dom].discard(obj)
+            self._obj_dom.pop(obj, None)
+        work.apis.add(obj)
+
+    def _subject(self, dom: str, sub: str) -> Subject:
         key = (dom, sub)
         subject = self._subjects.get(key)
         if subject is None:
-            subject = self._subjects[key] = _Subject()
+            subject = self._subjects[key] = Subject()
             self._sub_domains[sub].add(dom)
         return subject
-
-    def _reach(self, dom: str, sub: str, api: str, sign: int, work: _Work) -> None:
-        reach = self._subject(dom, sub).reach
-        count = reach.get(api, 0) + sign
-        if count > 0:
-            reach[api] = count
-            self._accessors[api].add(sub)
-        else:
-            reach.pop(api, None)
-            self._accessors[api].discard(sub)
-        work.subjects.add((dom, sub))
 
     # -- rebuilding tables ---------------------------------------------------
 
@@ -331,39 +323,61 @@ class DecisionIndex:
         key = frozenset(actions)
         return self._interned.setdefault(key, key)
 
-    def _rebuild(self, work: _Work) -> None:
+    def _rebuild(self, work: Work) -> None:
+        """Rebuild what a change touched: roles, then APIs, then subjects and aliases."""
         for key in work.roles:
-            rules = self._role_rules.get(key)
-            if rules is not None and rules.empty():
-                del self._role_rules[key]
-                rules = None
-            work.subjects.update((key[0], s) for s in self._holders.get(key, ()))
-            if rules is not None and not rules.has_scope("granted"):
-                self._shared[key] = self._shared_table(key[0], rules)
-            else:
-                self._shared.pop(key, None)
-        for obj in work.apis:
-            dom = obj.partition("/")[0]
-            envs = self._api_envs.get(obj, set())
-            for key, table in self._shared.items():
-                if key[0] != dom or key in work.roles:
-                    continue
-                acts = self._role_rules[key].actions(envs, "all")
-                if acts:
-                    table[obj] = self._intern(acts)
-                else:
-                    table.pop(obj, None)
-            work.subjects.update((dom, s) for s in self._accessors.get(obj, ()))
+            self._rebuild_role(key, work)
+        if not work.fresh:
+            # (Into an empty index every role is rebuilt above, from every API.)
+            for obj in work.apis:
+                self._rebuild_api(obj, work)
         for dom, sub in work.subjects:
             self._rebuild_subject(dom, sub)
-        self._aliases.update(work.new_aliases)
-        # Forgotten only now: a question by Customer ID finds the workspace of an API
-        # whose environment line is being replaced.
-        for obj in work.apis:
-            if obj not in self._api_envs:
-                self._obj_dom.pop(obj, None)
+            work.aliases.update(self._aliased.get((dom, sub), ()))
+        for name in work.merged:
+            if name.startswith("cid:"):
+                work.aliases.add(name)
+            else:
+                self._merge_subject(name)
+        for cid in work.aliases:
+            self._rebuild_alias(cid)
 
-    def _shared_table(self, dom: str, rules: _RoleRules) -> dict[str, frozenset[str]]:
+    def _rebuild_role(self, key: Key, work: Work) -> None:
+        """A role's lines changed: its shared table (if all-APIs) and its holders."""
+        dom, role = key
+        rules = self._role_rules.get(key)
+        if rules is not None and rules.empty():
+            del self._role_rules[key]
+            rules = None
+        # The role sets of this domain may mean something else now.
+        self._grants.pop(dom, None)
+        if not work.fresh:
+            work.subjects.update((dom, s) for s in self._holders.get(key, ()))
+        shared = self._shared.setdefault(dom, {})
+        if rules is not None and not rules.has_scope("granted"):
+            shared[role] = self._shared_table(dom, rules)
+        else:
+            shared.pop(role, None)
+        if not shared:
+            del self._shared[dom]
+
+    def _rebuild_api(self, obj: str, work: Work) -> None:
+        """Bring the shared tables and cached grants of the domain up to date on ``obj``."""
+        dom = obj.partition("/")[0]
+        envs = self._api_envs.get(obj)
+        for role, table in self._shared.get(dom, _NO_SHARED).items():
+            if (dom, role) in work.roles:
+                continue
+            acts = self._role_rules[(dom, role)].actions(envs or _EMPTY, "all")
+            set_or_pop(table, obj, self._intern(acts))
+            work.merged.update(self._merged_in.get(dom, ()))
+        for grants in self._grants.get(dom, {}).values():
+            acts = grants.granted_on(envs) if envs is not None else set()
+            set_or_pop(grants.granted, obj, self._intern(acts))
+        work.subjects.update(self._reaching(obj))
+        work.subjects.update((dom, s) for s in self._all_apis.get(dom, ()))
+
+    def _shared_table(self, dom: str, rules: RoleRules) -> dict[str, frozenset[str]]:
         table: dict[str, frozenset[str]] = {}
         if rules.workspace:
             table[dom] = self._intern(rules.workspace)
@@ -376,62 +390,118 @@ class DecisionIndex:
     def _rebuild_subject(self, dom: str, sub: str) -> None:
         key = (dom, sub)
         subject = self._subjects.get(key)
-        table = self._subject_table(dom, subject) if subject is not None else None
+        discard(self._all_apis, dom, sub)
+        table = self._subject_table(dom, sub, subject) if subject is not None else None
         if table is None:
             self._dom_tables.pop(key, None)
         else:
             self._dom_tables[key] = table
-        if subject is not None and not (
-            subject.roles or subject.groups or subject.traffic or subject.reach
-        ):
+        if subject is not None and subject.empty():
             del self._subjects[key]
             self._sub_domains[sub].discard(dom)
+        self._merge_subject(sub)
+
+    def _merge_subject(self, sub: str) -> None:
+        """Swap in ``sub``'s table from its tables of each domain."""
         domains = self._sub_domains.get(sub, set())
-        tables = [self._dom_tables[(d, sub)] for d in domains if (d, sub) in self._dom_tables]
+        tables = self._dom_tables
+        self._swap_in(sub, {d: tables[(d, sub)] for d in domains if (d, sub) in tables})
+        if not domains:
+            self._sub_domains.pop(sub, None)
+
+    def _rebuild_alias(self, cid: str) -> None:
+        """Give ``cid`` the tables of the customers it names, one per domain."""
+        tables: dict[str, Table] = {}
+        for dom in self._alias_domains.get(cid, ()):
+            table = self._dom_tables.get((dom, self._aliases[(dom, cid)]))
+            if table is not None:
+                tables[dom] = table
+        self._swap_in(cid, tables)
+
+    def _swap_in(self, name: str, tables: dict[str, Table]) -> None:
+        """Make ``name``'s table the union of its ``tables`` by domain, in one assignment.
+
+        One domain's table is used as it is; several are merged into a copy, and
+        a copy holding a shared table is noted, to be merged again when an API
+        change updates that shared table in place.
+        """
+        for dom in self._merged_domains.pop(name, ()):
+            discard(self._merged_in, dom, name)
         if not tables:
-            self._tables.pop(sub, None)
-            if not domains:
-                self._sub_domains.pop(sub, None)
+            self._tables.pop(name, None)
         elif len(tables) == 1:
-            self._tables[sub] = tables[0]
+            (self._tables[name],) = tables.values()
         else:
             merged: dict[str, frozenset[str]] = {}
-            for table in tables:
-                merged.update(table)
-            self._tables[sub] = merged
+            for table in tables.values():
+                merged.update(table)  # objects carry their domain: keys never collide
+            self._tables[name] = merged
+            shared = {d for d, t in tables.items() if self._is_shared(d, t)}
+            if shared:
+                self._merged_domains[name] = shared
+                for dom in shared:
+                    self._merged_in.setdefault(dom, set()).add(name)
 
-    def _subject_table(self, dom: str, subject: _Subject) -> Table | None:
-        roles = [self._role_rules[(dom, r)] for r in subject.roles if (dom, r) in self._role_rules]
+    def _is_shared(self, dom: str, table: Table) -> bool:
+        return any(table is shared for shared in self._shared.get(dom, _NO_SHARED).values())
+
+    def _subject_table(self, dom: str, sub: str, subject: Subject) -> Table | None:
+        """``sub``'s table in ``dom`` (None without a role): shared when one role allows it."""
         if not subject.roles:
             return None
-        if len(roles) == 1 and len(subject.roles) == 1:
-            shared = self._shared.get((dom, next(iter(subject.roles))))
+        if len(subject.roles) == 1:
+            shared = self._shared.get(dom, _NO_SHARED).get(next(iter(subject.roles)))
             if shared is not None:
                 return shared
-        table: dict[str, frozenset[str]] = {}
-        workspace = set().union(*(r.workspace for r in roles))
-        if workspace:
-            table[dom] = self._intern(workspace)
-        for role in roles:
-            if role.has_scope("all"):
-                for obj in self._apis_by_dom.get(dom, ()):
-                    acts = role.actions(self._api_envs[obj], "all")
-                    if acts:
-                        table[obj] = self._intern(table.get(obj, _EMPTY) | acts)
-        for obj in subject.reach:
-            envs = self._api_envs.get(obj)
-            if not envs:
-                continue
-            acts = set().union(*(r.actions(envs, "granted") for r in roles))
-            if acts:
-                table[obj] = self._intern(table.get(obj, _EMPTY) | acts)
+        grants = self._grants_of(dom, subject.roles)
+        granted = grants.granted
+        table = (
+            {obj: granted[obj] for obj in self._reached(dom, subject) if obj in granted}
+            if granted
+            else {}
+        )
+        if grants.workspace:
+            table[dom] = grants.workspace
+        if grants.all_scope:
+            self._all_apis.setdefault(dom, set()).add(sub)
+        for role in grants.all_scope:
+            for obj in self._apis_by_dom.get(dom, ()):
+                acts = role.actions(self._api_envs[obj], "all")
+                if acts:
+                    table[obj] = self._intern(table.get(obj, _EMPTY) | acts)
         return table if table else _NO_TABLE
+
+    def _reached(self, dom: str, subject: Subject) -> Iterator[str]:
+        """The APIs ``subject`` has access to (once or more each)."""
+        node_apis = self._node_apis
+        return chain(subject.direct, *(node_apis.get((dom, n), ()) for n in subject.nodes))
+
+    def _grants_of(self, dom: str, roles: set[str]) -> Grants:
+        """The cached grants of ``roles`` in ``dom``, worked out on first use."""
+        by_set = self._grants.setdefault(dom, {})
+        key = frozenset(roles)
+        grants = by_set.get(key)
+        if grants is None:
+            rules = [self._role_rules[(dom, r)] for r in key if (dom, r) in self._role_rules]
+            workspace = self._intern(set().union(*(r.workspace for r in rules)))
+            grants = by_set[key] = Grants(rules, workspace)
+            if grants.granted_scope:
+                # APIs come in a few environment sets: one answer for each set.
+                by_envs: dict[frozenset[str], frozenset[str]] = {}
+                for obj in self._apis_by_dom.get(dom, ()):
+                    envs = self._api_envs[obj]
+                    acts = by_envs.get(envs)
+                    if acts is None:
+                        acts = by_envs[envs] = self._intern(grants.granted_on(envs))
+                    if acts:
+                        grants.granted[obj] = acts
+        return grants
 
     # -- introspection (tests, stats) ----------------------------------------
 
     def subjects(self) -> Iterator[str]:
         """Every subject that has a table (an active subject with a role)."""
-        return iter(list(self._tables))
+        return iter([s for s in list(self._tables) if not s.startswith("cid:")])
 
     def snapshot(self) -> dict[str, dict[str, frozenset[str]]]:
         """A copy of every table, for comparing two indexes."""
@@ -442,60 +512,3 @@ class DecisionIndex:
                 for (dom, alias), real in self._aliases.items()
             }
         return {**tables, **aliases}
-
-
-class _Work:
-    """What one change touched, to rebuild afterwards."""
-
-    __slots__ = ("apis", "new_aliases", "roles", "subjects")
-
-    def __init__(self) -> None:
-        self.subjects: set[_Key] = set()
-        self.roles: set[_Key] = set()
-        self.apis: set[str] = set()
-        self.new_aliases: dict[_Key, str] = {}
-
-
-def _toggle(target: set[str], value: str, sign: int) -> None:
-    if sign > 0:
-        target.add(value)
-    else:
-        target.discard(value)
-
-
-_PREFIXES = ("user:", "customer:")
-
-
-def _check_shape(rule: Rule) -> None:
-    """Raise InvalidPolicy unless ``rule`` has a shape the compiler writes."""
-    ptype = rule[0] if rule else ""
-    ok = False
-    if not all(isinstance(part, str) for part in rule):
-        ok = False
-    elif ptype == "p" and len(rule) == 6:
-        _, role, dom, obj, act, scope = rule
-        ok = role.startswith("role:") and (
-            (scope == "workspace" and obj == dom and act in WORKSPACE_ACTIONS)
-            or (scope in _SCOPES and obj.startswith("env:") and act in API_ACTIONS)
-        )
-    elif ptype == "g" and len(rule) == 4:
-        _, sub, target, _dom = rule
-        ok = (sub.startswith(_PREFIXES) and target.startswith("role:")) or (
-            sub.startswith("cid:") and target.startswith("customer:")
-        )
-    elif ptype == "g2" and len(rule) == 4:
-        _, src, dst, dom = rule
-        api = dst.startswith(dom + "/")
-        ok = (
-            (src.startswith(_PREFIXES) and (api or dst.startswith("group:")))
-            or (src.startswith("customer:") and dst.startswith("traffic:"))
-            or (src.startswith(("group:", "traffic:")) and api)
-            or (src.startswith("cid:") and dst.startswith("customer:"))
-        )
-    elif ptype == "g3" and len(rule) == 3:
-        ok = "/" in rule[1] and rule[2].startswith("env:")
-    if not ok:
-        raise InvalidPolicy(
-            f"policy line {', '.join(map(str, rule))!r} does not have a shape the "
-            "rbac_kit compiler writes (see model.conf)"
-        )
