@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rbac_kit import InvalidInput
 from rbac_kit._validate import customer_id, email, entity_id, name, slug
@@ -78,6 +82,23 @@ def test_name_with_control_characters_is_rejected() -> None:
         name("group name", "Ops\u200bTeam")
     with pytest.raises(InvalidInput, match="control"):  # a lone surrogate cannot be stored
         name("group name", "Ops\ud800Team")
+
+
+@given(st.text(max_size=12))
+def test_customer_id_rejects_exactly_control_format_surrogate_and_line_separators(
+    text: str,
+) -> None:
+    """Any character of category Cc, Cf, Cs, Zl or Zp is refused; every other one is kept.
+
+    Other separators (a no-break space, an ideographic space) are ordinary text.
+    """
+    inner = f"x{text}x"  # never empty, never surrounded by whitespace
+    rejected = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    if any(unicodedata.category(ch) in rejected for ch in inner):
+        with pytest.raises(InvalidInput, match="control characters"):
+            customer_id("Customer ID", inner)
+    else:
+        assert inner == customer_id("Customer ID", inner)
 
 
 def test_name_longer_than_200_characters_is_rejected() -> None:

@@ -28,9 +28,16 @@ _MAX_NAME = 200
 _MAX_CUSTOMER_ID = 255
 
 
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
 def _has_control(text: str) -> bool:
     # Cs: a lone surrogate cannot even be encoded as UTF-8 (to a database, a CSV, a URL).
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in text)
+    if text.isprintable():
+        # Fast path: a printable string holds no character of categories C* or Z*
+        # other than the ASCII space, so none of the rejected ones.
+        return False
+    return any(unicodedata.category(ch) in _CONTROL_CATEGORIES for ch in text)
 
 
 def _text(field: str, value: Any) -> str:
