@@ -210,7 +210,7 @@ def test_put_role_and_remove_role(authz: Authorizer) -> None:
     authz.put_role(role)
     authz.change_role("user:ann", "ops-lead")
     assert authz.can("user:ann", "edit_api", "acme/logs")
-    with pytest.raises(Conflict, match="held by 1 people"):
+    with pytest.raises(Conflict, match="in use: held by 1 person"):
         authz.remove_role("acme", "ops-lead")
     authz.change_role("user:ann", "member")
     authz.remove_role("acme", "ops-lead")

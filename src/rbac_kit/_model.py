@@ -258,6 +258,9 @@ class Customer:
     name: str | None = attrs.field(
         default=None, converter=attrs.converters.optional(_customer_name)
     )
+    #: Set when the customer signs in to the host app with a password (an
+    #: imported or invited customer chose one); checked with ``verify_password``.
+    password_hash: str | None = attrs.field(default=None, repr=False)
 
     kind = SubjectKind.CUSTOMER
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from rbac_kit import (
     Api,
@@ -20,6 +20,7 @@ from rbac_kit import (
     Workspace,
 )
 from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store import _store as store_module
 from rbac_kit.store._schema import CasbinRuleRow, WorkspaceRow
 
 from .helpers import STEPS, decisions, directory_state, dump, run_steps
@@ -158,6 +159,35 @@ def test_out_of_step_casbin_rule_is_rewritten_on_load(url: str, store: Store) ->
         reloaded = open_authorizer(again)
         assert rules == again.rules()
         assert sorted(reloaded.policy.rules()) == again.rules()
+
+
+def test_every_casbin_rule_row_wrong_is_repaired_in_batches(
+    url: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When no row holds a compiled line, every row is replaced, deleting in batches.
+
+    A store-wide repair can name more rows than one statement may have parameters.
+    """
+    run_steps(open_authorizer(store), STEPS[:20])
+    rules = store.rules()
+    with store.engine.begin() as conn:
+        conn.execute(update(CasbinRuleRow).values(v0=CasbinRuleRow.v0 + "-tampered"))
+    monkeypatch.setattr(store_module, "_DELETE_BATCH", 3)
+    with Store.open(url) as again:
+        open_authorizer(again)
+        assert rules == again.rules()
+
+
+def test_empty_strings_in_place_of_nulls_are_out_of_step(url: str, store: Store) -> None:
+    """A row whose unused columns hold '' rather than NULL is another line, and is repaired."""
+    run_steps(open_authorizer(store), STEPS[:20])
+    rules = store.rules()
+    with store.engine.begin() as conn:
+        conn.execute(update(CasbinRuleRow).where(CasbinRuleRow.v5.is_(None)).values(v5=""))
+    assert rules != store.rules()
+    with Store.open(url) as again:
+        open_authorizer(again)
+        assert rules == again.rules()
 
 
 def test_loaded_people_keep_every_field(url: str, authz: Authorizer) -> None:

@@ -8,14 +8,30 @@
         authz = open_authorizer(store)      # loaded, persisting every change
         authz.add_workspace(Workspace(id="acme", name="Acme"))
 
-To follow the changes other processes make, see :class:`Follower`. See
-``_schema.py`` for the tables and the choices behind them.
+To follow the changes other processes make, see :class:`Follower`. The admin
+lists (search, filter, sort, page in SQL) are :meth:`Store.list` with a
+:class:`ListQuery`. See ``_schema.py`` for the tables and the choices behind them.
 """
 
 from ._follow import Follower
+from ._invitations import COLUMNS as INVITATION_COLUMNS
+from ._list_query import ListQuery, Page
+from ._lists import COLUMNS, FILTERS
 from ._migrate import VERSION_TABLE
 from ._open import open_authorizer
 from ._schema import Base
 from ._store import AuditEvent, Store
 
-__all__ = ["VERSION_TABLE", "AuditEvent", "Base", "Follower", "Store", "open_authorizer"]
+__all__ = [
+    "COLUMNS",
+    "FILTERS",
+    "INVITATION_COLUMNS",
+    "VERSION_TABLE",
+    "AuditEvent",
+    "Base",
+    "Follower",
+    "ListQuery",
+    "Page",
+    "Store",
+    "open_authorizer",
+]

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from .._builtin import OWNER
 from .._directory import Directory
 from .._model import Grant
+from . import _statements as statements
 from ._owners import TABLE_ORDER, table
 from ._rows import (
     Row,
@@ -33,8 +34,7 @@ __all__ = ["build_directory", "latest_revision", "read_all"]
 
 def latest_revision(conn: Connection) -> int:
     """The newest audit revision (0 for a store nobody has changed)."""
-    t = table("audit_events")
-    return int(conn.scalar(select(func.max(t.c.revision))) or 0)
+    return int(conn.scalar(statements.latest_revision()) or 0)
 
 
 def read_all(conn: Connection) -> dict[str, list[Row]]:
@@ -42,8 +42,10 @@ def read_all(conn: Connection) -> dict[str, list[Row]]:
     rows: dict[str, list[Row]] = {}
     for name in ("workspaces", *TABLE_ORDER):
         t = table(name)
-        query = select(t).order_by(*t.primary_key.columns)
-        rows[name] = [dict(row) for row in conn.execute(query).mappings()]
+        result = conn.execute(select(t).order_by(*t.primary_key.columns))
+        keys = list(result.keys())
+        # zip, not .mappings(): a RowMapping per row doubles the cost of a large load.
+        rows[name] = [dict(zip(keys, row, strict=True)) for row in result.all()]
     return rows
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypeAlias
 
 import attrs
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 
 from .._directory import Directory, Owner, WorkspaceData
 from ._rows import (
@@ -164,16 +165,28 @@ def read_rows(conn: Connection, owners: Iterable[Owner]) -> TableRows:
         for part in _SLICES:
             if part.owner_kind != owner_kind or part.only_kind not in (None, subject_kind):
                 continue
-            t = table(part.table)
-            conditions = [t.c.workspace == ws]
-            if part.kind_column is not None:
-                conditions.append(t.c[part.kind_column] == subject_kind)
-            if part.fixed is not None:
-                conditions.append(t.c[part.fixed[0]] == part.fixed[1])
+            query = _slice_query(part)
+            params = {"ws": ws, "kind": subject_kind} if part.kind_column else {"ws": ws}
             unique = sorted(set(ids))
             for start in range(0, len(unique), _CHUNK):
                 chunk = unique[start : start + _CHUNK]
-                query = select(t).where(*conditions, t.c[part.id_column].in_(chunk))
-                for found in conn.execute(query).mappings():
+                for found in conn.execute(query, {**params, "ids": chunk}).mappings():
                     _add(rows, part.table, dict(found))
     return rows
+
+
+@cache
+def _slice_query(part: _Slice) -> Select[Any]:
+    """The rows of ``part`` of workspace ``:ws`` (and kind ``:kind``) whose ids are ``:ids``.
+
+    Built once per slice: a change reads a few slices, and building the
+    statement would cost more than running it (see ``_statements.py``).
+    """
+    t = table(part.table)
+    conditions = [t.c.workspace == bindparam("ws")]
+    if part.kind_column is not None:
+        conditions.append(t.c[part.kind_column] == bindparam("kind"))
+    if part.fixed is not None:
+        conditions.append(t.c[part.fixed[0]] == part.fixed[1])
+    ids = t.c[part.id_column].in_(bindparam("ids", expanding=True))
+    return select(t).where(*conditions, ids)

@@ -98,7 +98,7 @@ def role_from_row(row: Mapping[str, Any]) -> Role:
 def person_row(person: User | Customer) -> Row:
     """The ``people`` row of a user or customer (its groups are membership rows)."""
     customer_id = person.customer_id if isinstance(person, Customer) else None
-    password_hash = None if isinstance(person, Customer) else person.password_hash
+    password_hash = person.password_hash
     return {
         "workspace": person.workspace,
         "kind": person.kind.value,
@@ -106,9 +106,11 @@ def person_row(person: User | Customer) -> Row:
         "email": person.email,
         "email_key": person.email.casefold(),
         "name": person.name,
+        "name_key": _key(person.name),
         "role": person.role,
         "status": person.status.value,
         "customer_id": customer_id,
+        "customer_id_key": _key(customer_id),
         "password_hash": _text("password hash", password_hash),
     }
 
@@ -125,6 +127,7 @@ def person_from_row(row: Mapping[str, Any], groups: Iterable[str]) -> User | Cus
             groups=frozenset(groups),
             status=row["status"],
             name=row["name"],
+            password_hash=row["password_hash"],
         )
     return User(
         workspace=row["workspace"],
@@ -172,6 +175,7 @@ def api_row(api: Api) -> Row:
         "workspace": api.workspace,
         "id": api.id,
         "name": api.name,
+        "name_key": api.name.casefold(),
         "environment": api.environment.value,
         "category": api.category,
     }
@@ -268,6 +272,11 @@ def from_json(row: Mapping[str, Any]) -> Row:
         k: dt.datetime.fromisoformat(v) if k in _TIME_COLUMNS and v is not None else v
         for k, v in row.items()
     }
+
+
+def _key(text: str | None) -> str | None:
+    """The casefolded copy of a text column that lists search and sort by (see ``_lists.py``)."""
+    return None if text is None else text.casefold()
 
 
 def _text(field: str, value: Any) -> str | None:

@@ -15,6 +15,11 @@ Choices, and why:
   casefold, the directory's own comparison; SQL ``lower()`` folds differently
   per database and locale), and Customer IDs are unique per workspace
   (exactly as given: case-sensitive).
+- **Lists search and sort casefolded keys** (``_lists.py``): besides
+  ``email_key`` and ``name_key``, people keep ``name_key`` and
+  ``customer_id_key`` and APIs ``name_key`` (NULL where the text is). The
+  index ``ix_people_list`` holds every searched key of people, so a people
+  list is read from the index alone.
 - **Grants name their target as ``target_kind`` + ``target_id``**
   (``user`` / ``customer`` / ``group``) so lists can count per kind in SQL.
   A target cannot carry a foreign key (it points into two tables); the store
@@ -58,6 +63,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -68,9 +74,12 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "CasbinRuleRow",
+    "EmailOutboxRow",
     "ExclusionRow",
     "GrantRow",
     "GroupRow",
+    "InvitationJoinRow",
+    "InvitationRow",
     "MembershipRow",
     "PersonRow",
     "RoleRow",
@@ -185,6 +194,11 @@ class PersonRow(Base):
             "(kind = 'customer') = (customer_id IS NOT NULL)", name="customer_id_of_customers"
         ),
         Index(None, "workspace", "role"),
+        # The people lists (``_lists.py``) search and page from this index alone:
+        # it holds every searched key, and walks users or customers by email.
+        Index(
+            "ix_people_list", "workspace", "kind", "email_key", "id", "name_key", "customer_id_key"
+        ),
     )
 
     workspace: Mapped[str] = mapped_column(String(_SLUG), _workspace_fk(), primary_key=True)
@@ -197,6 +211,8 @@ class PersonRow(Base):
     status: Mapped[str] = mapped_column(String(_KIND))
     customer_id: Mapped[str | None] = mapped_column(String(_CUSTOMER_ID))
     password_hash: Mapped[str | None] = mapped_column(String)
+    name_key: Mapped[str | None] = mapped_column(String(_NAME * 3))
+    customer_id_key: Mapped[str | None] = mapped_column(String(_CUSTOMER_ID * 3))
 
 
 class GroupRow(Base):
@@ -224,7 +240,8 @@ class MembershipRow(Base):
         ForeignKeyConstraint(
             ["workspace", "group_id"], ["groups.workspace", "groups.id"], ondelete="CASCADE"
         ),
-        Index(None, "workspace", "group_id"),
+        # Covering, so the members of a granted group are found from the group.
+        Index(None, "workspace", "group_id", "kind", "person_id"),
     )
 
     workspace: Mapped[str] = mapped_column(String(_SLUG), primary_key=True)
@@ -249,6 +266,7 @@ class ApiRow(Base):
     name: Mapped[str] = mapped_column(String(_NAME))
     environment: Mapped[str] = mapped_column(String(_KIND))
     category: Mapped[str] = mapped_column(String(_NAME))
+    name_key: Mapped[str | None] = mapped_column(String(_NAME * 3))
 
 
 def _api_fk() -> ForeignKeyConstraint:
@@ -328,3 +346,115 @@ class CasbinRuleRow(Base):
     v3: Mapped[str | None] = mapped_column(String)
     v4: Mapped[str | None] = mapped_column(String)
     v5: Mapped[str | None] = mapped_column(String)
+
+
+# -- onboarding: invitations, who joined through links, the email outbox ------------------
+
+#: Only one invitation per address, and per Customer ID, may wait in a workspace at a time.
+_PENDING = text("status = 'pending'")
+_PENDING_CUSTOMER = text("status = 'pending' AND customer_id IS NOT NULL")
+
+
+class InvitationRow(Base):
+    """An invitation by email or by link; of its token only the SHA-256 hash is kept.
+
+    ``status`` is stored as ``pending`` until something happens to it: a
+    pending row past ``expires_at`` *reads* as expired (``expired`` is stored
+    only once a newer invitation replaced an expired one). ``groups`` is a
+    JSON list, read and written whole. Two partial unique indexes keep one
+    pending invitation per address and per Customer ID in a workspace, so a
+    second process cannot slip a duplicate in. Role and groups carry no
+    foreign key: they may be deleted meanwhile, which acceptance reports as
+    the invitation's ``failed`` status and ``problem``.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('email', 'link')", name="kind"),
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'revoked', 'expired', 'failed')", name="status"
+        ),
+        CheckConstraint("(kind = 'email') = (email IS NOT NULL)", name="email_of_email_kind"),
+        Index(None, "workspace", "status"),
+        Index(
+            "uq_invitations_pending_email",
+            "workspace",
+            "email_key",
+            unique=True,
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
+        Index(
+            "uq_invitations_pending_customer_id",
+            "workspace",
+            "customer_id",
+            unique=True,
+            sqlite_where=_PENDING_CUSTOMER,
+            postgresql_where=_PENDING_CUSTOMER,
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(_SLUG), _workspace_fk())
+    kind: Mapped[str] = mapped_column(String(_KIND))
+    email: Mapped[str | None] = mapped_column(String(_EMAIL))
+    email_key: Mapped[str | None] = mapped_column(String(_EMAIL * 3))
+    role: Mapped[str] = mapped_column(String(_ID))
+    groups: Mapped[list[str]]
+    customer_id: Mapped[str | None] = mapped_column(String(_CUSTOMER_ID))
+    customer_id_key: Mapped[str | None] = mapped_column(String(_CUSTOMER_ID * 3))
+    created_by: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    #: How long the invitation lasts, in days: a resend gives it that long again.
+    valid_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(_KIND))
+    problem: Mapped[str | None] = mapped_column(String)
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    accepted_by: Mapped[str | None] = mapped_column(String)
+    accepted_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime]
+
+
+class InvitationJoinRow(Base):
+    """Someone who joined through an invitation link (kept if the person is removed later)."""
+
+    __tablename__ = "invitation_joins"
+
+    invitation: Mapped[str] = mapped_column(
+        String(_ID), ForeignKey("invitations.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(_KIND + 1 + _ID), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(_SLUG))
+    email: Mapped[str] = mapped_column(String(_EMAIL))
+    joined_at: Mapped[dt.datetime]
+
+
+class EmailOutboxRow(Base):
+    """An invitation email to send, written with the change that calls for it.
+
+    It holds no token: the token is minted when the message is sent, so the
+    database never holds one in the clear. ``context`` is what the message
+    says besides its link (workspace, inviter, role names).
+    """
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'cancelled', 'failed')", name="status"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "invitation"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    invitation: Mapped[str] = mapped_column(
+        String(_ID), ForeignKey("invitations.id", ondelete="CASCADE")
+    )
+    workspace: Mapped[str] = mapped_column(String(_SLUG))
+    recipient: Mapped[str] = mapped_column(String(_EMAIL))
+    context: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(_KIND))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    next_attempt_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String)

@@ -17,10 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection
 
 from .._directory import Directory, Owner
 from .._errors import InvalidInput
+from . import _statements as statements
+from ._extra import ExtraWrite
 from ._owners import TABLE_ORDER, TableRows, read_rows, rows_in_directory, table
 from ._rows import RULE_COLUMNS, Row, rule_row, to_json, workspace_row
 
@@ -40,17 +42,28 @@ def write_change(
     *,
     revision: int,
     time: dt.datetime,
+    extra: ExtraWrite | None = None,
 ) -> None:
-    """Persist ``record`` (the directory already holds its new state) as ``revision``."""
+    """Persist ``record`` (the directory already holds its new state) as ``revision``.
+
+    ``extra`` (see ``_extra.py``) runs last, in the same transaction; its
+    workspace counts as touched and its rows join the audit event.
+    """
     owners = sorted(record.owners)
-    workspaces = sorted({ws for _, ws, _ in owners})
+    touched = {ws for _, ws, _ in owners} | ({extra.workspace} if extra is not None else set())
+    workspaces = sorted(touched)
     ws_before, ws_after = _bump_workspaces(conn, directory, workspaces)
     old = read_rows(conn, owners)
     new = rows_in_directory(directory, owners)
     _write_rows(conn, old, new)
     write_rules(conn, removed=record.delta.removed, added=record.delta.added)
+    before, after = _snapshot(ws_before, old), _snapshot(ws_after, new)
+    if extra is not None:
+        extra_before, extra_after = extra.write(conn, revision, time)
+        before.update(extra_before)
+        after.update(extra_after)
     conn.execute(
-        insert(table("audit_events")),
+        statements.insert_into("audit_events"),
         {
             "revision": revision,
             "workspace": workspaces[0] if len(workspaces) == 1 else None,
@@ -58,20 +71,19 @@ def write_change(
             "action": record.action,
             "target": record.target,
             "owners": [list(owner) for owner in owners],
-            "before": _snapshot(ws_before, old),
-            "after": _snapshot(ws_after, new),
+            "before": before,
+            "after": after,
             "time": time,
         },
     )
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(revision))))
+        conn.execute(statements.notify(), {"channel": NOTIFY_CHANNEL, "payload": str(revision)})
 
 
 def _bump_workspaces(
     conn: Connection, directory: Directory, workspaces: Iterable[str]
 ) -> tuple[list[Row], list[Row]]:
     """Create missing workspace rows and add one to the revision of each; rows before/after."""
-    t = table("workspaces")
     known = {data.workspace.id: data.workspace for data in directory.workspaces()}
     before: list[Row] = []
     after: list[Row] = []
@@ -79,14 +91,14 @@ def _bump_workspaces(
         workspace = known.get(ws)
         if workspace is None:
             continue
-        old = conn.execute(select(t).where(t.c.id == ws)).mappings().first()
+        old = conn.execute(statements.workspace_by_id(), {"id": ws}).mappings().first()
         if old is None:
             row = workspace_row(workspace, 1)
-            conn.execute(insert(t), row)
+            conn.execute(statements.insert_into("workspaces"), row)
         else:
             before.append(dict(old))
             row = workspace_row(workspace, old["revision"] + 1)
-            conn.execute(update(t).where(t.c.id == ws).values(row))
+            _update(conn, "workspaces", [row])
         after.append(row)
     return before, after
 
@@ -106,10 +118,9 @@ def _write_rows(conn: Connection, old: TableRows, new: TableRows) -> None:
 def _delete(conn: Connection, name: str, rows: list[Row]) -> None:
     if not rows:
         return
-    t = table(name)
-    keys = [c.name for c in t.primary_key.columns]
-    statement = delete(t).where(*(t.c[k] == bindparam(f"k_{k}") for k in keys))
-    conn.execute(statement, [{f"k_{k}": row[k] for k in keys} for row in rows])
+    keys = [c.name for c in table(name).primary_key.columns]
+    params = [{f"k_{k}": row[k] for k in keys} for row in rows]
+    conn.execute(statements.delete_by_key(name), params)
 
 
 def _update(conn: Connection, name: str, rows: list[Row]) -> None:
@@ -118,40 +129,31 @@ def _update(conn: Connection, name: str, rows: list[Row]) -> None:
     t = table(name)
     keys = [c.name for c in t.primary_key.columns]
     values = [c.name for c in t.columns if c.name not in keys]
-    statement = (
-        update(t)
-        .where(*(t.c[k] == bindparam(f"k_{k}") for k in keys))
-        .values({v: bindparam(f"v_{v}") for v in values})
-    )
     params = [
         {**{f"k_{k}": row[k] for k in keys}, **{f"v_{v}": row[v] for v in values}} for row in rows
     ]
-    conn.execute(statement, params)
+    conn.execute(statements.update_by_key(name), params)
 
 
 def _insert(conn: Connection, name: str, rows: list[Row]) -> None:
     if rows:
-        conn.execute(insert(table(name)), rows)
+        conn.execute(statements.insert_into(name), rows)
 
 
 def write_rules(
     conn: Connection, *, removed: Iterable[tuple[str, ...]], added: Iterable[tuple[str, ...]]
 ) -> None:
     """Delete the ``casbin_rule`` rows of ``removed`` (every copy) and insert ``added``."""
-    t = table("casbin_rule")
     by_arity: dict[int, list[Row]] = defaultdict(list)
     for rule in sorted(removed):
         by_arity[len(rule) - 1].append(rule_row(rule))
     for arity, rows in sorted(by_arity.items()):
         used = ["ptype", *RULE_COLUMNS[:arity]]
-        statement = delete(t).where(
-            *(t.c[c] == bindparam(f"k_{c}") for c in used),
-            *(t.c[c].is_(None) for c in RULE_COLUMNS[arity:]),
-        )
-        conn.execute(statement, [{f"k_{c}": row[c] for c in used} for row in rows])
+        params = [{f"k_{c}": row[c] for c in used} for row in rows]
+        conn.execute(statements.delete_rules(arity), params)
     rows = [rule_row(rule) for rule in sorted(added)]
     if rows:
-        conn.execute(insert(t), rows)
+        conn.execute(statements.insert_into("casbin_rule"), rows)
 
 
 def _snapshot(workspaces: list[Row], rows: TableRows) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import TracebackType
@@ -31,10 +31,15 @@ from sqlalchemy.exc import DataError, IntegrityError
 from .._directory import Directory, Owner
 from .._errors import Conflict, InvalidInput
 from ._engine import create_store_engine, read_transaction, write_transaction
+from ._extra import PENDING as PENDING_EXTRA
+from ._extra import ExtraWrite, Registration
+from ._list_query import ListQuery, Page
+from ._lists import list_page
 from ._load import build_directory, latest_revision, read_all
 from ._migrate import upgrade
 from ._owners import table
 from ._rows import from_json, rule_from_row
+from ._rules import differences, in_step, read_rules
 from ._sink import owners_from_json, write_change, write_rules
 
 if TYPE_CHECKING:
@@ -47,6 +52,10 @@ logger = logging.getLogger(__name__)
 #: Set while a follower replays a change the store already holds: the sink then
 #: records the revision without writing anything.
 _REPLAYING: ContextVar[int | None] = ContextVar("rbac_kit_store_replaying", default=None)
+
+
+#: Rows deleted per statement when ``casbin_rule`` is repaired.
+_DELETE_BATCH = 10_000
 
 
 def _utc_now() -> dt.datetime:
@@ -166,6 +175,21 @@ class Store:
         with read_transaction(self._engine) as conn:
             return [_event(dict(row)) for row in conn.execute(query).mappings()]
 
+    def list(self, kind: str, workspace: str, query: ListQuery | None = None) -> Page:
+        """One page of a workspace's users, customers, groups, roles or APIs.
+
+        Searched, filtered, sorted and paged in the database, from one snapshot
+        (see ``_lists.py`` for what each kind shows, searches and counts).
+        ``kind`` is one of :data:`rbac_kit.store.COLUMNS`; ``query`` defaults to
+        the first 50 rows by id.
+
+        Raises:
+            InvalidInput: an unknown kind, sort column, filter name or filter value.
+            NotFound: no workspace ``workspace``.
+        """
+        with read_transaction(self._engine) as conn:
+            return list_page(conn, kind, workspace, query or ListQuery())
+
     def applied(self, directory: Directory) -> int:
         """The revision ``directory`` is at (raises if this store did not load it)."""
         with self._lock:
@@ -204,6 +228,8 @@ class Store:
         if replayed is not None:
             self._set_revision(directory, replayed)
             return replayed
+        registration = PENDING_EXTRA.get()
+        extra = registration.take() if registration and registration.owner is self else None
         expected = self.applied(directory)
         try:
             with write_transaction(self._engine) as conn:
@@ -214,7 +240,9 @@ class Store:
                         "another process changed it; catch up and make the change again"
                     )
                 revision = current + 1
-                write_change(conn, directory, record, revision=revision, time=self._clock())
+                write_change(
+                    conn, directory, record, revision=revision, time=self._clock(), extra=extra
+                )
         except IntegrityError as error:
             raise Conflict(
                 f"the store refused {record.action} {record.target}: {error.orig}"
@@ -233,26 +261,28 @@ class Store:
         set of compiled lines: a line missing, a line too many, or a line
         twice (e.g. after a compiler change, or rows written by other tools).
         Then only the differing rows are deleted and inserted, in one
-        transaction. Returns False, changing nothing, if the store has moved
-        past the revision ``directory`` is at (load again and retry).
+        transaction (the check itself reads a snapshot and holds no lock).
+        Returns False, changing nothing, if the store has moved past the
+        revision ``directory`` is at (load again and retry).
         """
         expected = self.applied(directory)
-        wanted = set(rules)
+        lines = rules if isinstance(rules, Collection) else list(rules)
+        # Checked from a snapshot first, so writers wait only when there is a repair.
+        with read_transaction(self._engine) as conn:
+            if latest_revision(conn) != expected:
+                return False
+            if in_step(conn, lines):
+                return True
+        wanted = set(lines)
         t = table("casbin_rule")
         with write_transaction(self._engine) as conn:
             if latest_revision(conn) != expected:
                 return False
-            ids: dict[tuple[str, ...], list[int]] = {}
-            for row in conn.execute(select(t).order_by(t.c.id)).mappings():
-                ids.setdefault(rule_from_row(dict(row)), []).append(row["id"])
-            stale = [
-                i
-                for rule, found in ids.items()
-                for i in (found if rule not in wanted else found[1:])
-            ]
-            missing = wanted - ids.keys()
-            if stale:
-                conn.execute(delete(t).where(t.c.id.in_(stale)))
+            stale, missing = differences(read_rules(conn), wanted)
+            # In batches: a store-wide repair can name more rows than a statement
+            # may have parameters (SQLite allows 32,766 by default).
+            for start in range(0, len(stale), _DELETE_BATCH):
+                conn.execute(delete(t).where(t.c.id.in_(stale[start : start + _DELETE_BATCH])))
             write_rules(conn, removed=(), added=missing)
         if stale or missing:
             logger.warning(
@@ -276,6 +306,32 @@ class Store:
             yield
         finally:
             _REPLAYING.reset(token)
+
+    @contextmanager
+    def together(self, extra: ExtraWrite) -> Iterator[None]:
+        """Within the block, the one change this store persists also runs ``extra``.
+
+        ``extra`` writes rows that are not the directory's (an invitation, an
+        email outbox row) in the change's own transaction, and adds them to
+        its audit event (see ``_extra.py``): the change and those rows commit
+        together or not at all. A change with no policy owners is fine: it
+        is audited at its own revision and replays as a no-op.
+
+        Raises:
+            InvalidInput: the block persisted a second change, or ended
+                without error having persisted none (``extra`` never ran).
+        """
+        registration = Registration(extra, self)
+        token = PENDING_EXTRA.set(registration)
+        try:
+            yield
+        finally:
+            PENDING_EXTRA.reset(token)
+        if not registration.used:
+            raise InvalidInput(
+                "no change reached this store inside Store.together(): "
+                "make the change through an Authorizer whose sink is this store"
+            )
 
 
 def _event(row: Mapping[str, Any]) -> AuditEvent:
