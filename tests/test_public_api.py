@@ -20,11 +20,18 @@ SRC = Path(rbac_kit.__file__).parent
 #: Names in the ``__all__`` of a private module that are deliberately not re-exported
 #: from ``rbac_kit``, each with the reason.
 INTERNAL = {
+    "_acceptance": None,  # the steps of accepting; Invitations.accept is the public face
     "_builtin": {"OWNER"},  # BUILTIN_ROLE_IDS is the public list of built-in role ids
     "_catalog": {"check_action", "check_actions"},  # the catalog's own checks; level_of is public
+    "_csv_safety": None,  # formula marks in CSV cells, behind export_csv and import_people
+    "_delivery": None,  # sending the outbox; Invitations.deliver is the public face
     "_guards": None,  # every name: the checks Management runs before a change
+    "_import_checks": None,  # the row checks behind import_people
+    "_invitation_csv": None,  # the CSV writer behind Invitations.export_csv
     "_journal": {"Journal"},  # the undo log behind Directory.atomic()
     "_names": None,  # naming inside the policy; customer_id_subject is the public face
+    "_offers": None,  # the checks Invitations runs on what an invitation offers
+    "_tokens": None,  # minting and checking invitation tokens, behind Invitations
     "_validate": None,  # field checks behind the value objects' converters
 }
 
@@ -34,9 +41,11 @@ MODEL_MODULES = {
     "_catalog",
     "_directory",
     "_errors",
+    "_invitation",
     "_journal",
     "_model",
     "_names",
+    "_tokens",
     "_validate",
 }
 

@@ -1,0 +1,162 @@
+"""The invitation commands, as a shell user runs them: invite, invite-link, accept, invitations."""
+
+# STYLE: tests read `assert expected == actual`
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+from pathlib import Path
+
+import pytest
+
+from rbac_kit import INVALID_TOKEN_MESSAGE
+from rbac_kit.store import Store, open_authorizer
+from tests.cli.conftest import Cli, cli
+from tests.store.helpers import dump
+
+from .conftest import PASSWORD, token_in
+
+__all__ = ["cli"]
+
+OWNER = "user:owner"
+
+
+@pytest.fixture
+def acme(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Workspace acme (owner, member ann, group ops), the outbox in tmp_path."""
+    monkeypatch.setenv("RBAC_KIT_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("RBAC_KIT_BASE_URL", "https://app.example.com/invitations/accept")
+    monkeypatch.delenv("RBAC_KIT_SMTP_HOST", raising=False)
+    cli.ok(
+        "workspace", "create", "acme", "--name", "Acme",
+        "--owner-email", "boss@acme.io", "--owner-name", "Boss",
+    )  # fmt: skip
+    cli.ok("user", "add", "acme", "--id", "ann", "--email", "ann@acme.io", "--name", "Ann",
+           actor=OWNER)  # fmt: skip
+    cli.ok("group", "create", "acme", "Ops", "--id", "ops", actor=OWNER)
+    return cli
+
+
+def _emails(tmp_path: Path) -> list[email.message.EmailMessage]:
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    return [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for f in files
+    ]
+
+
+def test_invite_writes_the_email_and_accept_joins(acme: Cli, tmp_path: Path) -> None:
+    """``invite`` stores and sends at once (an .eml file); ``accept`` creates the user."""
+    result = acme.ok("invite", "acme", "a@x.io", "b@x.io", "--group", "ops", actor=OWNER)
+    assert "a@x.io" in result.out
+    assert "sent 2 email(s) to" in result.out
+    messages = _emails(tmp_path)
+    assert {"a@x.io", "b@x.io"} == {m["To"] for m in messages}
+    token = token_in(messages[0])
+    joined = acme.ok("accept", token, "--name", "Ay", "--password", PASSWORD)
+    assert "joined workspace acme as user:" in joined.out
+    subject = joined.out.strip().rpartition(" as ")[2]
+    with Store.open(acme.url) as store:
+        person = open_authorizer(store).directory.person(subject)
+    assert (person.password_hash or "").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    listed = acme.ok("--json", "invitations", "list", "acme", actor=OWNER).json()
+    assert ["accepted", "pending"] == sorted(row["status"] for row in listed)
+
+
+def test_accept_takes_the_whole_link_and_a_password_on_stdin(
+    acme: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pasted accept link works as the token; ``--password-stdin`` reads the password."""
+    acme.ok("invite", "acme", "a@x.io", actor=OWNER)
+    body = _emails(tmp_path)[0].get_content()
+    link = next(line for line in body.splitlines() if line.startswith("https://"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    acme.ok("accept", link, "--name", "Ay", "--password-stdin")
+
+
+def test_links_from_the_command_line(acme: Cli) -> None:
+    """Create, join, list, see who joined, regenerate and revoke a link."""
+    url = acme.ok("invite-link", "create", "acme", "--role", "member", actor=OWNER).out.strip()
+    assert url.startswith("https://app.example.com/invitations/accept?token=")
+    acme.ok("accept", url, "--name", "Lu", "--password", PASSWORD, "--email", "lu@x.io")
+    (link,) = acme.ok("--json", "invite-link", "list", "acme", actor=OWNER).json()
+    assert (1, "link") == (link["joins"], link["kind"])
+    joins = acme.ok("--json", "invite-link", "joins", "acme", link["id"], actor=OWNER).json()
+    assert ["lu@x.io"] == [j["email"] for j in joins]
+    fresh = acme.ok("invite-link", "regenerate", "acme", link["id"], actor=OWNER).out.strip()
+    old = acme("accept", url, "--name", "Mo", "--password", PASSWORD, "--email", "mo@x.io")
+    assert (2, f"rbac-kit: error: {INVALID_TOKEN_MESSAGE}\n") == (old.status, old.err)
+    acme.ok("invite-link", "revoke", "acme", link["id"], actor=OWNER)
+    dead = acme("accept", fresh, "--name", "Mo", "--password", PASSWORD, "--email", "mo@x.io")
+    assert 2 == dead.status
+
+
+def test_resend_revoke_and_deliver(acme: Cli, tmp_path: Path) -> None:
+    """Resend sends a new email; revoke kills it; deliver reports what it did."""
+    acme.ok("invite", "acme", "a@x.io", actor=OWNER)
+    (row,) = acme.ok("--json", "invitations", "list", "acme", actor=OWNER).json()
+    acme.ok("invitations", "resend", "acme", row["id"], actor=OWNER)
+    assert 2 == len(_emails(tmp_path))
+    acme.ok("invitations", "revoke", "acme", row["id"], actor=OWNER)
+    refused = acme("accept", token_in(_emails(tmp_path)[1]), "--name", "A", "--password", "x" * 9)
+    assert 2 == refused.status
+    assert "0 sent" in acme.ok("invitations", "deliver").out
+
+
+def test_a_failed_send_keeps_the_invitation(acme: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an unreachable SMTP server the invitation is stored and the email stays queued."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    monkeypatch.setenv("RBAC_KIT_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RBAC_KIT_SMTP_PORT", str(port))
+    monkeypatch.setenv("RBAC_KIT_SMTP_SECURITY", "none")
+    result = acme.ok("invite", "acme", "a@x.io", actor=OWNER)
+    assert "was not sent" in result.err
+    assert 1 == len(acme.ok("--json", "invitations", "list", "acme", actor=OWNER).json())
+    assert "1 waiting to be retried" in acme.ok("invitations", "deliver").out
+
+
+def test_export_invitations_as_csv_neutralises_formulas(acme: Cli) -> None:
+    """The export has no secrets, and a cell a spreadsheet would evaluate is made text."""
+    acme.ok("invite", "acme", "=1+2@x.io", "plain@x.io", actor=OWNER)
+    out = acme.ok("invitations", "export", "acme", actor=OWNER).out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"'=1+2@x.io", "plain@x.io"} == {r["email"] for r in rows}
+    assert "token" not in out
+    assert {"pending"} == {r["status"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("invite", "acme", "a@x.io", "--days", "31"),
+        ("invite", "acme", "a@x.io", "--days", "0"),
+        ("invite", "acme", "not-an-email"),
+        ("invite", "acme", "ann@acme.io"),
+        ("invite", "acme", "a@x.io", "b@x.io", "--customer-id", "C-1"),
+        ("invite", "acme", "a@x.io", "--role", "nope"),
+        ("invitations", "revoke", "acme", "0123456789abcdef"),
+        ("invite-link", "create", "acme", "--group", "nope"),
+    ],
+)
+def test_bad_commands_change_nothing(acme: Cli, argv: tuple[str, ...]) -> None:
+    """Every refusal exits 2 with one line on standard error and leaves the store as it was."""
+    with Store.open(acme.url) as store:
+        before = dump(store)
+    result = acme(*argv, actor=OWNER)
+    assert 2 == result.status
+    assert result.err.startswith("rbac-kit: error: ")
+    with Store.open(acme.url) as store:
+        assert before == dump(store)
+
+
+def test_inviting_needs_an_actor(acme: Cli) -> None:
+    """Without ``--as`` a change is refused."""
+    result = acme("invite", "acme", "a@x.io")
+    assert (2, True) == (result.status, "--as" in result.err)
