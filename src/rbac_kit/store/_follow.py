@@ -30,7 +30,7 @@ from .._authorizer import Authorizer
 from .._directory import Directory, Owner
 from .._errors import Conflict, InvalidInput
 from ._replay import replay
-from ._sink import NOTIFY_CHANNEL
+from ._sink import listen_name, notify_channel
 from ._store import AuditEvent, Store
 
 __all__ = ["Follower"]
@@ -182,7 +182,8 @@ class Follower:
             if not hasattr(driver, "notifies"):
                 yield self._sleep
                 return
-            conn.exec_driver_sql(f"LISTEN {NOTIFY_CHANNEL}")
+            channel = listen_name(notify_channel(conn))
+            conn.exec_driver_sql(f"LISTEN {channel}")
 
             def wait() -> None:
                 for _ in driver.notifies(timeout=self._interval, stop_after=1):
@@ -191,4 +192,4 @@ class Follower:
             try:
                 yield wait
             finally:
-                conn.exec_driver_sql(f"UNLISTEN {NOTIFY_CHANNEL}")
+                conn.exec_driver_sql(f"UNLISTEN {channel}")

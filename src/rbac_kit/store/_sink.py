@@ -29,10 +29,32 @@ from ._rows import RULE_COLUMNS, Row, rule_row, to_json, workspace_row
 if TYPE_CHECKING:
     from .._authorizer import ChangeRecord
 
-__all__ = ["NOTIFY_CHANNEL", "owners_from_json", "write_change", "write_rules"]
+__all__ = [
+    "NOTIFY_CHANNEL",
+    "listen_name",
+    "notify_channel",
+    "owners_from_json",
+    "write_change",
+    "write_rules",
+]
 
-#: The PostgreSQL channel a committed change is announced on (payload: its revision).
-NOTIFY_CHANNEL = "rbac_kit_revision"
+#: The PostgreSQL channel a committed change is announced on (payload: its revision)
+#: is this prefix followed by the store's schema (see :func:`notify_channel`).
+NOTIFY_CHANNEL = "rbac_kit_revision:"
+
+
+def notify_channel(conn: Connection) -> str:
+    """The channel changes to the store behind ``conn`` (PostgreSQL) are announced on.
+
+    One per schema, so stores sharing a database do not wake each other. To
+    listen: ``LISTEN`` followed by :func:`listen_name` of it.
+    """
+    return NOTIFY_CHANNEL + str(conn.exec_driver_sql("SELECT current_schema()").scalar_one())
+
+
+def listen_name(channel: str) -> str:
+    """``channel`` quoted as an identifier for ``LISTEN`` / ``UNLISTEN``."""
+    return '"' + channel.replace('"', '""') + '"'
 
 
 def write_change(

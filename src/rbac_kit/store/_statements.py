@@ -16,6 +16,7 @@ from sqlalchemy import (
     Delete,
     Insert,
     Select,
+    String,
     Update,
     bindparam,
     delete,
@@ -91,5 +92,10 @@ def delete_rules(arity: int) -> Delete:
 
 @cache
 def notify() -> Select[tuple[None]]:
-    """PostgreSQL's ``pg_notify(:channel, :payload)``."""
-    return select(func.pg_notify(bindparam("channel"), bindparam("payload")))
+    """PostgreSQL's ``pg_notify(:channel || current_schema(), :payload)``.
+
+    The channel is per schema: stores in other schemas of the same database
+    announce their changes on channels of their own.
+    """
+    channel = func.concat(bindparam("channel", type_=String), func.current_schema())
+    return select(func.pg_notify(channel, bindparam("payload", type_=String)))
