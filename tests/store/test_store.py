@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -19,7 +20,7 @@ from rbac_kit import (
     User,
     Workspace,
 )
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store import Follower, Store, open_authorizer
 from rbac_kit.store import _store as store_module
 from rbac_kit.store._schema import CasbinRuleRow, WorkspaceRow
 
@@ -188,6 +189,27 @@ def test_empty_strings_in_place_of_nulls_are_out_of_step(url: str, store: Store)
     with Store.open(url) as again:
         open_authorizer(again)
         assert rules == again.rules()
+
+
+def test_audit_events_never_hold_password_hashes(url: str, store: Store) -> None:
+    """The audit log shows a password hash only redacted; a follower still gets the hash."""
+    follower_authz = open_authorizer(store)
+    authz = open_authorizer(store)
+    run_steps(authz, STEPS[:17])
+    secret = authz.directory.workspace("acme").users["ann"].password_hash
+    assert secret is not None
+    events = store.events()
+    assert secret not in json.dumps([[e.before, e.after] for e in events], default=str)
+    (shown,) = {
+        row["password_hash"]
+        for e in events
+        for row in e.after.get("people", ())
+        if row["id"] == "ann"
+    }
+    assert shown.startswith("redacted:")
+    Follower(store, follower_authz).catch_up()
+    assert secret == follower_authz.directory.workspace("acme").users["ann"].password_hash
+    assert directory_state(authz.directory) == directory_state(follower_authz.directory)
 
 
 def test_loaded_people_keep_every_field(url: str, authz: Authorizer) -> None:

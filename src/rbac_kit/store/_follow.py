@@ -95,10 +95,13 @@ class Follower:
                 return self.revision
 
     def _apply(self, event: AuditEvent) -> None:
+        # Audit events show password hashes redacted; the people table holds them.
+        hashes = self._store.password_hashes(o for o in event.owners if o[0] == "subject")
+
         def change(directory: Directory) -> set[Owner]:
             if self._store.applied(directory) >= event.revision:
                 raise _AlreadyApplied
-            return replay(directory, event)
+            return replay(directory, event, hashes)
 
         try:
             with self._store.replaying(event.revision):

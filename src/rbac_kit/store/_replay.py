@@ -16,12 +16,16 @@ reference valid at each step:
 
 The owners returned are those the event lists plus every owner the
 directory reports along the way, so the compiler recompiles all of them.
+
+Audit events do not hold password hashes (see
+:func:`~rbac_kit.store._rows.redact_password`): the caller passes the touched
+people's hashes as the ``people`` table holds them now.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._builtin import OWNER
@@ -33,13 +37,17 @@ from ._rows import (
     from_json,
     grant_from_row,
     group_from_row,
+    is_redacted,
     person_from_row,
     role_from_row,
     workspace_from_row,
 )
 from ._store import AuditEvent
 
-__all__ = ["replay"]
+__all__ = ["PasswordHashes", "replay"]
+
+#: (workspace, subject kind, id) -> the person's password hash in the ``people`` table.
+PasswordHashes = Mapping[tuple[str, str, str], "str | None"]
 
 
 def _rows(event: AuditEvent, table: str) -> list[dict[str, Any]]:
@@ -54,8 +62,12 @@ def _has_workspace(directory: Directory, ws: str) -> bool:
     return True
 
 
-def replay(directory: Directory, event: AuditEvent) -> set[Owner]:
-    """Make the owners ``event`` touched hold its rows; return every owner to recompile."""
+def replay(directory: Directory, event: AuditEvent, password_hashes: PasswordHashes) -> set[Owner]:
+    """Make the owners ``event`` touched hold its rows; return every owner to recompile.
+
+    ``password_hashes`` gives the hash of each touched person whose row the
+    event shows redacted (events written before redaction hold the hash).
+    """
     owners: set[Owner] = set(event.owners)
     for row in _rows(event, "workspaces"):
         if not _has_workspace(directory, row["id"]):
@@ -66,13 +78,15 @@ def replay(directory: Directory, event: AuditEvent) -> set[Owner]:
     for _, ws, subject in by_kind["subject"]:
         if directory.workspace_of(subject) == ws:
             owners |= directory.remove_person(subject)
-    owners |= _write_entities(directory, event)
+    owners |= _write_entities(directory, event, password_hashes)
     owners |= _write_access(directory, event, by_kind["group"])
     owners |= _delete_missing(directory, event, by_kind)
     return owners
 
 
-def _write_entities(directory: Directory, event: AuditEvent) -> set[Owner]:
+def _write_entities(
+    directory: Directory, event: AuditEvent, password_hashes: PasswordHashes
+) -> set[Owner]:
     owners: set[Owner] = set()
     for row in _rows(event, "roles"):
         role = role_from_row(row)
@@ -95,6 +109,8 @@ def _write_entities(directory: Directory, event: AuditEvent) -> set[Owner]:
         groups[(row["workspace"], row["kind"], row["person_id"])].append(row["group_id"])
     for row in _rows(event, "people"):
         key = (row["workspace"], row["kind"], row["id"])
+        if is_redacted(row["password_hash"]):
+            row["password_hash"] = password_hashes.get(key)
         owners |= directory.put_person(person_from_row(row, groups[key]))
     return owners
 

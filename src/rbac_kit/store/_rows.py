@@ -10,6 +10,7 @@ cannot hold (times).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
@@ -26,6 +27,7 @@ from .._model import (
 )
 
 __all__ = [
+    "REDACTED",
     "Row",
     "api_customer_id_rows",
     "api_from_row",
@@ -37,9 +39,11 @@ __all__ = [
     "grant_row",
     "group_from_row",
     "group_row",
+    "is_redacted",
     "membership_rows",
     "person_from_row",
     "person_row",
+    "redact_password",
     "role_from_row",
     "role_row",
     "rule_from_row",
@@ -272,6 +276,30 @@ def from_json(row: Mapping[str, Any]) -> Row:
         k: dt.datetime.fromisoformat(v) if k in _TIME_COLUMNS and v is not None else v
         for k, v in row.items()
     }
+
+
+#: How an audit event shows a password hash: this prefix and a short fingerprint.
+REDACTED = "redacted:"
+
+
+def redact_password(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``people`` row as the audit log keeps it: the password hash replaced.
+
+    The hash is a credential verifier and stays in the ``people`` table only.
+    The audit row shows whether there is one and, by a 12-character SHA-256
+    fingerprint, whether it changed; the fingerprint of a salted argon2 hash
+    helps no one guess the password.
+    """
+    value = row.get("password_hash")
+    if value is None or str(value).startswith(REDACTED):
+        return dict(row)
+    fingerprint = hashlib.sha256(str(value).encode()).hexdigest()[:12]
+    return {**row, "password_hash": REDACTED + fingerprint}
+
+
+def is_redacted(value: object) -> bool:
+    """True for a password hash an audit event shows redacted (see :func:`redact_password`)."""
+    return isinstance(value, str) and value.startswith(REDACTED)
 
 
 def _key(text: str | None) -> str | None:

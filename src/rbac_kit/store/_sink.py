@@ -24,7 +24,7 @@ from .._errors import InvalidInput
 from . import _statements as statements
 from ._extra import ExtraWrite
 from ._owners import TABLE_ORDER, TableRows, read_rows, rows_in_directory, table
-from ._rows import RULE_COLUMNS, Row, rule_row, to_json, workspace_row
+from ._rows import RULE_COLUMNS, Row, redact_password, rule_row, to_json, workspace_row
 
 if TYPE_CHECKING:
     from .._authorizer import ChangeRecord
@@ -179,13 +179,16 @@ def write_rules(
 
 
 def _snapshot(workspaces: list[Row], rows: TableRows) -> dict[str, Any]:
-    """Rows as the audit log keeps them: by table, sorted, JSON-ready."""
+    """Rows as the audit log keeps them: by table, sorted, JSON-ready, no password hashes."""
     out: dict[str, Any] = {}
     if workspaces:
         out["workspaces"] = [to_json(row) for row in workspaces]
     for name in TABLE_ORDER:
         if rows[name]:
-            out[name] = [to_json(row) for _, row in sorted(rows[name].items())]
+            found = [row for _, row in sorted(rows[name].items())]
+            if name == "people":
+                found = [redact_password(row) for row in found]
+            out[name] = [to_json(row) for row in found]
     return out
 
 

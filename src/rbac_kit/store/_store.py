@@ -37,7 +37,7 @@ from ._list_query import ListQuery, Page
 from ._lists import list_page
 from ._load import build_directory, latest_revision, read_all
 from ._migrate import upgrade
-from ._owners import table
+from ._owners import read_rows, table
 from ._rows import from_json, rule_from_row
 from ._rules import differences, in_step, read_rules
 from ._sink import owners_from_json, write_change, write_rules
@@ -165,6 +165,19 @@ class Store:
         t = table("casbin_rule")
         with read_transaction(self._engine) as conn:
             return sorted(rule_from_row(dict(row)) for row in conn.execute(select(t)).mappings())
+
+    def password_hashes(self, subjects: Iterable[Owner]) -> dict[tuple[str, str, str], str | None]:
+        """The password hash each of ``subjects`` (``("subject", ws, "user:ann")`` owners)
+        holds in the ``people`` table now, by (workspace, kind, id); absent if gone.
+
+        Audit events keep hashes out (a follower replaying one reads them here).
+        """
+        with read_transaction(self._engine) as conn:
+            people = read_rows(conn, subjects)["people"]
+        return {
+            (row["workspace"], row["kind"], row["id"]): row["password_hash"]
+            for row in people.values()
+        }
 
     def events(self, after: int = 0, *, limit: int | None = None) -> list[AuditEvent]:
         """The audit events after revision ``after``, oldest first (at most ``limit``)."""
