@@ -63,7 +63,7 @@ from ._invitation import (
     LinkJoin,
 )
 from ._invitations import Invitations
-from ._mail import MemorySender, OutboxFolderSender, Sender, SmtpSender
+from ._mail import ConsoleSender, MemorySender, OutboxFolderSender, Sender, SmtpSender
 from ._management import Management
 from ._model import (
     ALL_ENVIRONMENTS,
@@ -133,6 +133,7 @@ __all__ = [
     "ChangeRecord",
     "ChangeSink",
     "Conflict",
+    "ConsoleSender",
     "Customer",
     "DecisionIndex",
     "DeliveryReport",

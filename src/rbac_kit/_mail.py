@@ -4,6 +4,8 @@
   implicit TLS) and login, for real use;
 - :class:`OutboxFolderSender`: writes each message as an ``.eml`` file into a
   folder, the embedded default (open the files with any mail client);
+- :class:`ConsoleSender`: prints each message to a stream (standard error by
+  default), for trying things out with no mail set up;
 - :class:`MemorySender`: keeps messages in a list, the in-memory twin for tests.
 
 The message itself is built here too (:func:`invitation_message`), with the
@@ -18,20 +20,21 @@ import datetime as dt
 import os
 import smtplib
 import ssl
+import sys
 import threading
 import uuid
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import IO, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 
 from ._errors import InvalidInput
 
-__all__ = ["MemorySender", "OutboxFolderSender", "Sender", "SmtpSender"]
+__all__ = ["ConsoleSender", "MemorySender", "OutboxFolderSender", "Sender", "SmtpSender"]
 
 #: How an :class:`SmtpSender` secures its connection.
 Security = Literal["starttls", "tls", "none"]
@@ -129,6 +132,38 @@ class OutboxFolderSender:
         temporary = self.folder / f".{name}.tmp"
         temporary.write_bytes(message.as_bytes())
         os.replace(temporary, self.folder / name)
+
+
+class ConsoleSender:
+    """Prints each message, its headers and decoded text, to ``stream`` (standard error
+    when None).
+
+    Standard error by default, so a command's own output (a table, JSON) on
+    standard output stays clean. Each message ends with a separator line.
+    """
+
+    SEPARATOR = "-" * 72
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "ConsoleSender()"
+
+    def send(self, message: EmailMessage) -> None:
+        """Write ``message`` as text to the stream."""
+        stream = self._stream if self._stream is not None else sys.stderr
+        headers = [
+            f"{name}: {value}"
+            for name, value in message.items()
+            if not name.lower().startswith(("content-", "mime-"))
+        ]
+        part = message.get_body(preferencelist=("plain",))
+        body = part.get_content() if part is not None else str(message.get_payload())
+        with self._lock:
+            stream.write("\n".join(headers) + f"\n\n{body.rstrip()}\n{self.SEPARATOR}\n")
+            stream.flush()
 
 
 class MemorySender:

@@ -66,6 +66,19 @@ def test_invite_writes_the_email_and_accept_joins(acme: Cli, tmp_path: Path) -> 
     assert ["accepted", "pending"] == sorted(row["status"] for row in listed)
 
 
+def test_outbox_dash_prints_the_email_to_standard_error(
+    acme: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--outbox -`` prints each message on standard error; its link can be accepted."""
+    result = acme.ok("--json", "invite", "acme", "a@x.io", "--outbox", "-", actor=OWNER)
+    assert ["a@x.io"] == [row["email"] for row in result.json()]  # stdout stays JSON
+    assert "sent 1 email(s) to standard error" in result.err
+    assert "To: a@x.io" in result.err
+    link = next(line for line in result.err.splitlines() if line.startswith("https://"))
+    assert not (tmp_path / "outbox").exists()
+    acme.ok("accept", link, "--name", "Ay", "--password", PASSWORD)
+
+
 def test_accept_takes_the_whole_link_and_a_password_on_stdin(
     acme: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from .._errors import InvalidInput
 from .._invitation import DEFAULT_EMAIL_DAYS, DeliveryReport, Invitation, Invitee
 from .._invitations import Invitations
-from .._mail import OutboxFolderSender, Security, Sender, SmtpSender
+from .._mail import ConsoleSender, OutboxFolderSender, Security, Sender, SmtpSender
 from ..store import ListQuery
 from ..store._invitations import COLUMNS
 from ._args import Subparsers, command_group
@@ -47,7 +47,8 @@ def _setting(value: str | None, env: str, default: str | None = None) -> str | N
 def _sender(a: argparse.Namespace) -> Sender:
     host = _setting(a.smtp_host, "RBAC_KIT_SMTP_HOST")
     if host is None:
-        return OutboxFolderSender(_setting(a.outbox, "RBAC_KIT_OUTBOX", DEFAULT_OUTBOX) or "")
+        outbox = _setting(a.outbox, "RBAC_KIT_OUTBOX", DEFAULT_OUTBOX) or ""
+        return ConsoleSender() if outbox == "-" else OutboxFolderSender(outbox)
     port = _setting(a.smtp_port, "RBAC_KIT_SMTP_PORT", "587") or ""
     if not port.isdigit():
         raise InvalidInput(f"SMTP port must be a number, got {port!r}")
@@ -79,7 +80,8 @@ def _row(invitation: Invitation) -> dict[str, Any]:
 
 def _report(ctx: Context, report: DeliveryReport, sender: Sender) -> None:
     """Say what was sent (on standard error under ``--json``, so the JSON stays clean)."""
-    where = getattr(sender, "folder", None) or getattr(sender, "host", "the sender")
+    console = "standard error" if isinstance(sender, ConsoleSender) else "the sender"
+    where = getattr(sender, "folder", None) or getattr(sender, "host", None) or console
     stream = sys.stderr if ctx.as_json else ctx.out
     if report.sent:
         print(f"sent {report.sent} email(s) to {where}", file=stream)
@@ -244,8 +246,8 @@ def _settings() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--outbox",
-        help="folder for .eml files when no SMTP host is set "
-        f"(default: $RBAC_KIT_OUTBOX or {DEFAULT_OUTBOX})",
+        help="folder for .eml files when no SMTP host is set, or '-' to print the "
+        f"messages to standard error (default: $RBAC_KIT_OUTBOX or {DEFAULT_OUTBOX})",
     )
     group.add_argument("--smtp-host", help="send through this SMTP server ($RBAC_KIT_SMTP_HOST)")
     group.add_argument("--smtp-port", help="(default: $RBAC_KIT_SMTP_PORT or 587)")
