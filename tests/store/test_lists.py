@@ -477,6 +477,46 @@ def test_migration_fills_the_keys_of_existing_rows(url: str) -> None:
         assert ("strasse", "big co") == tuple(keys)
 
 
+def test_migration_counts_the_groups_of_existing_people(url: str) -> None:
+    """People stored before ``group_count`` existed get their number of groups on migrating."""
+    engine = create_store_engine(url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO workspaces VALUES ('acme', 'Acme', 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO roles VALUES ('acme', 'member', 'Member', 'member', "
+                    "'[]', '[\"production\"]', 'granted', false)"
+                )
+            )
+            for ident in ("ann", "bob"):
+                conn.execute(
+                    text(
+                        "INSERT INTO people (workspace, kind, id, email, email_key, name, role, "
+                        "status, name_key) VALUES ('acme', 'user', :id, :email, :email, :id, "
+                        "'member', 'active', :id)"
+                    ),
+                    {"id": ident, "email": f"{ident}@x.io"},
+                )
+            for group in ("dev", "ops"):
+                conn.execute(text("INSERT INTO groups VALUES ('acme', :g, :g, :g)"), {"g": group})
+                conn.execute(
+                    text(
+                        "INSERT INTO group_members (workspace, kind, person_id, group_id) "
+                        "VALUES ('acme', 'user', 'bob', :g)"
+                    ),
+                    {"g": group},
+                )
+    finally:
+        engine.dispose()
+    with Store.open(url) as store:
+        page = store.list("users", "acme", ListQuery(sort="groups", descending=True))
+        groups = store.list("groups", "acme", ListQuery(sort="id"))
+    assert [("bob", 2), ("ann", 0)] == [(r["id"], r["groups"]) for r in page.rows]
+    assert [("dev", 1), ("ops", 1)] == [(r["id"], r["members"]) for r in groups.rows]
+
+
 def test_lists_follow_changes(empty: Store) -> None:
     """A list reads the committed state: a change shows at once."""
     store = empty

@@ -31,7 +31,8 @@ and booleans sort as numbers (false first); a role's environments by their
 sorted names joined with commas (``development,production`` before
 ``production``).
 
-**Counts.** ``groups`` of a person: the groups they are a member of.
+**Counts.** ``groups`` of a person: the groups they are a member of, which the
+store keeps on the person's row (``people.group_count``, written with it).
 ``members`` of a group: its users and customers; of a role: the people who
 hold it. ``apis`` of a group: the APIs granted to the group. The APIs list
 shows, per API, how many users, customers and groups *have access*, meaning
@@ -50,7 +51,7 @@ user with a grant is on the list, and someone whose role reaches every API
 (the all-APIs scope) is not, unless a path puts them there. Who may use the
 API right now is :meth:`rbac_kit.Authorizer.subjects_for`.
 
-Counts are computed for the rows of the page only, unless the sort is by a
+The other counts are computed for the rows of the page only, unless the sort is by
 count: then for every matching row.
 
 To add a kind (invitations, say), add a :class:`_Kind` to :data:`_KINDS`: its
@@ -156,10 +157,6 @@ def _count(where: Callable[[Table, Table], list[ColumnElement[bool]]], inner: st
     return build
 
 
-_person_groups = _count(
-    lambda p, m: [m.c.workspace == p.c.workspace, m.c.kind == p.c.kind, m.c.person_id == p.c.id],
-    "group_members",
-)
 _group_members = _count(
     lambda g, m: [m.c.workspace == g.c.workspace, m.c.group_id == g.c.id], "group_members"
 )
@@ -338,7 +335,8 @@ def _people(kind: str, second: tuple[str, _Column], searched: tuple[str, ...]) -
         second[0]: second[1],
         "role": _text("role"),
         "status": _text("status"),
-        "groups": _counted(_person_groups),
+        # Kept on the row by the store (``people.group_count``), not counted per page.
+        "groups": _plain("group_count"),
     }
     return _Kind("people", _of_kind(kind), MappingProxyType(columns), searched, _PEOPLE_FILTERS)
 

@@ -116,6 +116,7 @@ def person_row(person: User | Customer) -> Row:
         "customer_id": customer_id,
         "customer_id_key": _key(customer_id),
         "password_hash": _text("password hash", password_hash),
+        "group_count": len(person.groups),
     }
 
 
