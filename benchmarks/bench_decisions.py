@@ -34,7 +34,6 @@ import gc
 import multiprocessing as mp
 import platform
 import pstats
-import resource
 import statistics
 import sys
 import time
@@ -43,6 +42,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import _workload as wl
+from _measure import parse_sized, percentile, rss_mb, sized_parser
 from rbac_kit import CasbinReference, DecisionIndex, compile_directory
 
 BATCH = 1000
@@ -55,21 +55,11 @@ Call2 = tuple[str, str]
 Runner = tuple[Callable[..., bool], Sequence[Any], Callable[..., int]]
 
 
-def _rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     """``fn()`` with its wall and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
     return result, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def _pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _loop3(fn: Callable[[str, str, str], bool], batch: Sequence[Call3]) -> int:
@@ -306,33 +296,23 @@ _QUICK: dict[str, Any] = {
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--people", type=int, help="people in the main workspace (100000)")
-    p.add_argument("--groups", type=int, help="groups (2000)")
-    p.add_argument("--apis", type=int, help="APIs (10000)")
+    p = sized_parser(__doc__)
     p.add_argument("--questions", type=int, help="questions asked (200000)")
     p.add_argument("--reps", type=int, help="timed passes over the questions (5)")
     p.add_argument("--casbin-budget", type=float, help="seconds allowed per pycasbin size (60)")
-    p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--quick", action="store_true", help="small defaults for a smoke run")
     p.add_argument("--profile", action="store_true", help="also print a cProfile of the build")
-    args = p.parse_args(argv)
-    defaults = _QUICK if args.quick else _FULL
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    return args
+    return parse_sized(p, argv, _FULL, _QUICK)
 
 
 def _build(sizes: wl.Sizes, seed: int, profile: bool) -> tuple[wl.Workload, DecisionIndex]:
     """Fill, compile and index, printing the phase table (and a profile of the build)."""
     work, fill_wall, fill_cpu = _timed(lambda: wl.build(sizes, seed=seed))
-    fill_rss = _rss_mb()
+    fill_rss = rss_mb()
     policy, comp_wall, comp_cpu = _timed(lambda: compile_directory(work.directory))
-    comp_rss = _rss_mb()
+    comp_rss = rss_mb()
     rules = list(policy.rules())
     index, idx_wall, idx_cpu = _timed(lambda: DecisionIndex(rules))
-    idx_rss = _rss_mb()
+    idx_rss = rss_mb()
     print("| phase | wall s | CPU s | peak RSS MB |\n|---|---:|---:|---:|")
     print(f"| directory fill (not a target) | {fill_wall:.2f} | {fill_cpu:.2f} | {fill_rss:.0f} |")
     print(
@@ -410,7 +390,7 @@ def _time_calls(
         "can": (index.can, calls, _loop3),
     }
     t = _batch_timings(runners, reps)
-    floor_p50, floor_p99 = _pct(t["floor"], 0.5), _pct(t["floor"], 0.99)
+    floor_p50, floor_p99 = percentile(t["floor"], 0.5), percentile(t["floor"], 0.99)
     print(f"ns per call, batches of {BATCH} calls x {len(t['can']):,} batches:\n")
     print("| function | p50 ns | p99 ns | p50 / floor p50 |\n|---|---:|---:|---:|")
     labels = {
@@ -420,13 +400,13 @@ def _time_calls(
         "noop": "no-op function (loop + call)",
     }
     for name in ("can", "floor", "nested", "noop"):
-        p50, p99 = _pct(t[name], 0.5), _pct(t[name], 0.99)
+        p50, p99 = percentile(t[name], 0.5), percentile(t[name], 0.99)
         print(f"| {labels[name]} | {p50:.0f} | {p99:.0f} | {p50 / floor_p50:.2f}x |")
-    ratio = _pct(t["can"], 0.5) / floor_p50
+    ratio = percentile(t["can"], 0.5) / floor_p50
     print(
         f"\ncan p50 / floor p50 = {ratio:.2f}x (target <= 3x: "
         f"{'met' if ratio <= 3 else 'NOT met'}); p99 ratio "
-        f"{_pct(t['can'], 0.99) / floor_p99:.2f}x\n"
+        f"{percentile(t['can'], 0.99) / floor_p99:.2f}x\n"
     )
 
     print("| question kind | share | allowed | can p50 ns | floor p50 ns | ratio |")
@@ -440,7 +420,7 @@ def _time_calls(
             "floor": (floor, [base.keys[i] for i in idx], _loop2),
         }
         kt = _batch_timings(sub, reps, size=min(BATCH, max(1, len(idx) // 10)))
-        k_can, k_floor = _pct(kt["can"], 0.5), _pct(kt["floor"], 0.5)
+        k_can, k_floor = percentile(kt["can"], 0.5), percentile(kt["floor"], 0.5)
         share_allowed = sum(expected[i] for i in idx) / len(idx)
         print(
             f"| {kind} | {len(idx) / len(calls):.0%} | {share_allowed:.0%} | {k_can:.0f} |"
@@ -464,9 +444,9 @@ def _time_calls(
     single_floor = _single_calls(floor, base.keys)
     print(
         "single calls timed alone (timer cost subtracted, so +-50 ns of timer noise): "
-        f"can p50 {_pct(single, 0.5):.0f} / p99 {_pct(single, 0.99):.0f} / "
-        f"p99.9 {_pct(single, 0.999):.0f} ns; floor "
-        f"p50 {_pct(single_floor, 0.5):.0f} / p99 {_pct(single_floor, 0.99):.0f} ns\n"
+        f"can p50 {percentile(single, 0.5):.0f} / p99 {percentile(single, 0.99):.0f} / "
+        f"p99.9 {percentile(single, 0.999):.0f} ns; floor "
+        f"p50 {percentile(single_floor, 0.5):.0f} / p99 {percentile(single_floor, 0.99):.0f} ns\n"
     )
 
 

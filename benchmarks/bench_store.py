@@ -34,16 +34,14 @@ import datetime as dt
 import hashlib
 import logging
 import multiprocessing as mp
-import os
 import platform
-import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
@@ -53,6 +51,7 @@ from sqlalchemy.engine import make_url
 
 import _workload as wl
 import rbac_kit.store._store as store_mod
+from _measure import load_average, parse_sized, percentile, rss_mb, sized_parser
 from rbac_kit import Authorizer, Directory, Grant, Owner, Status, compile_directory
 from rbac_kit.store import ListQuery, Store, open_authorizer
 from rbac_kit.store._engine import write_transaction
@@ -165,15 +164,6 @@ def database(kind: str, postgres: str | None) -> Iterator[str]:
 # -- measuring, in a child process -------------------------------------------------
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 class _Phases:
     """Wall seconds of the named steps inside ``open_authorizer``, taken by wrapping them."""
 
@@ -231,7 +221,7 @@ def _open(url: str) -> tuple[Store, Authorizer, dict[str, Any]]:
         "phases": {"Store.open (connect, check migrations)": opened - start, **phases.seconds},
         "first can": done - loaded,
         "total": done - start,
-        "rss": _rss_mb(),
+        "rss": rss_mb(),
         "digest": digest(authz.policy.rules()),
         "warnings": warnings.messages,
     }
@@ -413,7 +403,7 @@ def _report_open(opens: list[dict[str, Any]], expected: str) -> bool:
 
 def _report_changes(changes: dict[str, Any]) -> bool:
     every = changes["all"]
-    p50, p99 = _pct(every, 0.5), _pct(every, 0.99)
+    p50, p99 = percentile(every, 0.5), percentile(every, 0.99)
     print(
         f"**2. One change committed and seen by `can`** ({len(every)} changes: "
         "a grant or a membership added, then removed):\n"
@@ -428,8 +418,8 @@ def _report_changes(changes: dict[str, Any]) -> bool:
     for label, values in rows:
         if values:
             print(
-                f"| {label} | {len(values)} | {_pct(values, 0.5) * 1e3:.2f} |"
-                f" {_pct(values, 0.99) * 1e3:.2f} | {max(values) * 1e3:.2f} |"
+                f"| {label} | {len(values)} | {percentile(values, 0.5) * 1e3:.2f} |"
+                f" {percentile(values, 0.99) * 1e3:.2f} | {max(values) * 1e3:.2f} |"
             )
     print(
         f"\np50 {p50 * 1e3:.2f} ms (target < 5 ms: {_verdict(p50 < 0.005)}),"
@@ -444,7 +434,7 @@ def _report_lists(lists: list[dict[str, Any]]) -> None:
     print(f"**3. List pages of 50 rows** ({reps} runs each):\n")
     print("| page | matching | p50 ms | max ms | target < 50 ms |\n|---|---:|---:|---:|---|")
     for row in lists:
-        p50 = _pct(row["times"], 0.5)
+        p50 = percentile(row["times"], 0.5)
         target = _verdict(p50 < 0.05) if row["target"] else "(not a target)"
         print(
             f"| {row['label']} | {row['total']:,} | {p50 * 1e3:.1f} |"
@@ -474,28 +464,12 @@ _QUICK: dict[str, Any] = {
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--people", type=int, help="people in the main workspace (100000)")
-    p.add_argument("--groups", type=int, help="groups (2000)")
-    p.add_argument("--apis", type=int, help="APIs (10000)")
+    p = sized_parser(__doc__)
     p.add_argument("--opens", type=int, help="fresh processes timing the open (3)")
     p.add_argument("--changes", type=int, help="grant/membership cases, each added + removed (200)")
     p.add_argument("--list-reps", type=int, help="runs of each list page (20)")
     p.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server")
-    p.add_argument("--seed", type=int, default=2024)
-    p.add_argument("--quick", action="store_true", help="small defaults for a smoke run")
-    args = p.parse_args(argv)
-    defaults = _QUICK if args.quick else _FULL
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    return args
-
-
-def _load() -> str:
-    """The machine's load averages: other processes make every time here longer."""
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+    return parse_sized(p, argv, _FULL, _QUICK)
 
 
 def _backend(kind: str, args: argparse.Namespace, work: wl.Workload, rules: list[Rule]) -> bool:
@@ -527,7 +501,7 @@ def _backend(kind: str, args: argparse.Namespace, work: wl.Workload, rules: list
         ok = _report_open(opens, expected) and in_step
         ok = _report_changes(opens[-1]["changes"]) and ok
         _report_lists(opens[-1]["lists"])
-    print(f"after {kind}: {_load()}\n")
+    print(f"after {kind}: {load_average()}\n")
     return ok
 
 
@@ -537,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = wl.Sizes(people=args.people, groups=args.groups, apis=args.apis)
     print(f"# rbac_kit store benchmark, {dt.date.today().isoformat()}")
     print(f"Python {platform.python_version()} on {platform.platform()}, {mp.cpu_count()} CPUs")
-    print(f"main workspace: {sizes}; seed {args.seed}; {_load()}\n")
+    print(f"main workspace: {sizes}; seed {args.seed}; {load_average()}\n")
     start = time.perf_counter()
     work = wl.build(sizes, seed=args.seed)
     rules = sorted(compile_directory(work.directory).rules())

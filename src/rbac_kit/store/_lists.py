@@ -52,7 +52,7 @@ user with a grant is on the list, and someone whose role reaches every API
 API right now is :meth:`rbac_kit.Authorizer.subjects_for`.
 
 The other counts are computed for the rows of the page only, unless the sort is by
-count: then for every matching row.
+a count: then for every matching row.
 
 To add a kind (invitations, say), add a :class:`_Kind` to :data:`_KINDS`: its
 table, the rows of one workspace that belong to it, its columns, searched
