@@ -37,7 +37,7 @@ from typing import Literal, TextIO, TypeAlias
 from . import _guards as g
 from ._authorizer import Authorizer
 from ._catalog import Permission
-from ._csv_format import COLUMNS, GROUP_SEPARATOR, OPTIONAL
+from ._csv_format import COLUMNS, GROUP_SEPARATOR
 from ._csv_safety import neutralise
 from ._directory import Person, WorkspaceData
 from ._errors import InvalidInput
@@ -107,7 +107,7 @@ def export_csv(
     people: Sequence[Person] = (
         list(data.users.values()) if what == "users" else list(data.customers.values())
     )
-    return _write(out, (*COLUMNS[what], *OPTIONAL), _people_rows(people))
+    return _write(out, (*COLUMNS[what], "status"), _people_rows(people))
 
 
 def _write(out: TextIO, columns: Sequence[str], rows: Iterator[Sequence[str]]) -> int:

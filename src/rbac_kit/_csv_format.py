@@ -53,8 +53,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "users": ("email", "name", "role", "groups", "password"),
     "customers": ("email", "name", "customer_id", "role", "groups", "password"),
 }
-#: Columns a file may leave out.
-OPTIONAL = ("status",)
+#: Columns a file may leave out: ``status`` (active by default) and ``id`` (the
+#: person's id, as in ``user:<id>``; drawn at random when the column or cell is
+#: empty). Exports write ``status``, never ``id``: ids are unique across the
+#: whole store, so a file with them would not import into another workspace.
+OPTIONAL = ("status", "id")
 #: The role given when the ``role`` cell is empty (as :class:`~rbac_kit.Management` does).
 DEFAULT_ROLE = {"users": "member", "customers": "customer"}
 #: Separates group ids in the ``groups`` cell.
@@ -227,6 +230,6 @@ def _columns(header: list[str], kind: PeopleKind) -> tuple[str, ...]:
     if problems:
         raise InvalidInput(
             f"the header of a {kind} file does not fit ({'; '.join(problems)}): expected "
-            f"{_header(kind)} (optionally also status), in any order"
+            f"{_header(kind)} (optionally also status, id), in any order"
         )
     return names

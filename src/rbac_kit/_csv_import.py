@@ -244,12 +244,14 @@ def _people(
 ) -> list[Person]:
     """The people to create, with fresh ids no subject of any workspace holds."""
     subject_kind = "user" if kind == "users" else "customer"
-    taken: set[str] = set()
+    candidates = [row.candidate for row in rows if row.candidate is not None]
+    # Ids the file names are held back, so no drawn id can take one of them.
+    taken: set[str] = {c.id for c in candidates if c.id is not None}
     people: list[Person] = []
-    for c in (row.candidate for row in rows if row.candidate is not None):
+    for c in candidates:
         fields: dict[str, Any] = {
             "workspace": workspace,
-            "id": _free_id(d, subject_kind, taken),
+            "id": c.id if c.id is not None else _free_id(d, subject_kind, taken),
             "email": c.email,
             "name": c.name,
             "role": c.role,

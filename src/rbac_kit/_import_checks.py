@@ -50,6 +50,8 @@ class Candidate:
     customer_id: str | None
     status: Status
     password: str | None = attrs.field(repr=False)
+    #: The id the row asks for (``id`` column), or None to draw one.
+    id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +69,8 @@ class Parsed:
     groups: frozenset[str]
     #: The person the row asks for, when every cell is good.
     candidate: Candidate | None
+    #: The subject name the row's ``id`` cell asks for (``user:ann``), if any.
+    subject: str | None = None
 
 
 # -- the file alone -----------------------------------------------------------------------
@@ -106,12 +110,15 @@ class _Seen:
 
     emails: dict[str, int] = attrs.Factory(dict)
     customer_ids: dict[str, int] = attrs.Factory(dict)
+    ids: dict[str, int] = attrs.Factory(dict)
 
     def check(self, row: _Row, column: str, value: object) -> None:
         if not isinstance(value, str):
             return
         if column == "email":
             seen, key, label = self.emails, value.casefold(), "email"
+        elif column == "id":
+            seen, key, label = self.ids, value, "id"
         else:
             seen, key, label = self.customer_ids, value, "Customer ID"
         first = seen.setdefault(key, row.row.line)
@@ -152,6 +159,8 @@ def _parsed(row: _Row, kind: PeopleKind, require_passwords: bool, seen: _Seen) -
     role = row.value("role", lambda c: v.entity_id("role id", c.strip() or DEFAULT_ROLE[kind]))
     groups = row.value("groups", _group_ids)
     status = row.value("status", _status)
+    ident = row.value("id", _person_id)
+    seen.check(row, "id", ident)
     password = _password(row, email if isinstance(email, str) else None, require_passwords)
     candidate = None
     if not row.errors and email is not None and role is not None and groups is not None:
@@ -164,6 +173,7 @@ def _parsed(row: _Row, kind: PeopleKind, require_passwords: bool, seen: _Seen) -
             customer_id=customer_id,
             status=status or Status.ACTIVE,
             password=password,
+            id=ident,
         )
     return Parsed(
         line=row.row.line,
@@ -172,6 +182,7 @@ def _parsed(row: _Row, kind: PeopleKind, require_passwords: bool, seen: _Seen) -
         role=role,
         groups=groups or frozenset(),
         candidate=candidate,
+        subject=None if ident is None else f"{'user' if kind == 'users' else 'customer'}:{ident}",
     )
 
 
@@ -194,6 +205,10 @@ def _customer_id(cell: str) -> str:
 def _group_ids(cell: str) -> frozenset[str]:
     parts = (part.strip() for part in cell.split(GROUP_SEPARATOR))
     return frozenset(v.entity_id("group id", part) for part in parts if part)
+
+
+def _person_id(cell: str) -> str | None:
+    return v.entity_id("id", cell.strip()) if cell.strip() else None
 
 
 def _status(cell: str) -> Status:
@@ -267,6 +282,8 @@ class _Authority:
             problems.append(
                 ("email", f"{row.email} is already a member of this workspace ({holder})")
             )
+        if row.subject is not None and self._authz.directory.workspace_of(row.subject):
+            problems.append(("id", f"{row.subject} already exists"))
         if row.customer_id is not None:
             problem = self._customer_id(row.customer_id)
             if problem is not None:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from rbac_kit import verify_password
 from rbac_kit.cli import main
 from rbac_kit.cli._demo import QUESTIONS
 from rbac_kit.store import Store, open_authorizer
 
 
-def test_demo_builds_through_management_and_explains(
+def test_demo_builds_through_management_and_import_and_explains(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -29,6 +30,11 @@ def test_demo_builds_through_management_and_explains(
     # Built by people, not by the system: every step after the bootstrap has a user actor,
     # except the traffic the host recorded.
     assert {e.actor for e in events[1:]} == {"user:olivia", "user:adam", "system"}
+    # People came in through the CSV import, passwords hashed with argon2id.
+    assert {"import_users", "import_customers"} <= {e.action for e in events}
+    mia = authz.directory.person("user:mia")
+    assert mia.password_hash is not None
+    assert verify_password(mia.password_hash, "mia's long passphrase")
     lines = [line.strip() for line in first.splitlines()]
     for question in QUESTIONS:
         assert str(authz.explain(*question)).split(" (")[0] in lines

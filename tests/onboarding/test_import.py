@@ -21,6 +21,7 @@ from rbac_kit import (
     RowError,
     Status,
     User,
+    Workspace,
     import_people,
     verify_password,
 )
@@ -223,6 +224,54 @@ def test_customers_import_with_customer_ids_and_passwords(acme: Acme) -> None:
     assert isinstance(loaded, Customer)
     assert loaded.password_hash is not None
     assert verify_password(loaded.password_hash, GOOD, hashing=CHEAP)
+
+
+def test_an_id_column_names_the_people_and_blank_ids_are_drawn(acme: Acme) -> None:
+    """An optional ``id`` column gives each person their id; an empty cell draws one."""
+    data = csv_bytes(
+        (*USERS, "id"),
+        ("dora@acme.io", "Dora", "member", "ops", GOOD, "dora"),
+        ("ed@acme.io", "Ed", "member", "", GOOD, ""),
+    )
+    dora, ed = import_people(acme.authz, OWNER, "acme", "users", data, hashing=CHEAP).people
+    assert "user:dora" == dora.subject
+    assert 10 == len(ed.id)
+    assert acme.authz.can("user:dora", "view_api", PAYMENTS)
+    customers = csv_bytes((*CUSTOMERS, "id"), ("gus@cust.io", "", "C-GUS", "", "", GOOD, "gus"))
+    (gus,) = import_people(acme.authz, OWNER, "acme", "customers", customers, hashing=CHEAP).people
+    assert "customer:gus" == gus.subject
+    assert "dora" in open_authorizer(acme.store).directory.workspace("acme").users
+
+
+@pytest.mark.parametrize(
+    ("row_id", "reason"),
+    [
+        ("ann", "user:ann already exists"),
+        ("bad id!", "not a valid id"),
+        ("twin", "id 'twin' is also on line 2"),
+    ],
+)
+def test_a_bad_id_is_a_bad_row(acme: Acme, row_id: str, reason: str) -> None:
+    """An id that is taken, malformed or repeated in the file is reported on its row."""
+    data = csv_bytes(
+        (*USERS, "id"),
+        ("good@acme.io", "Good", "member", "", GOOD, "twin"),
+        ("x@acme.io", "X", "member", "", GOOD, row_id),
+    )
+    (error,) = _refused(acme, OWNER, "users", data)
+    assert (3, "id") == (error.line, error.column)
+    assert reason in error.reason
+
+
+def test_an_id_taken_in_another_workspace_is_a_bad_row(acme: Acme) -> None:
+    """Subject names are unique across the store, not only in the workspace."""
+    acme.mgmt.create_workspace(
+        Workspace(id="beta", name="Beta"),
+        owner=User(workspace="beta", id="bea", email="bea@beta.io", name="Bea", role="owner"),
+    )
+    data = csv_bytes((*USERS, "id"), ("x@acme.io", "X", "member", "", GOOD, "bea"))
+    (error,) = _refused(acme, OWNER, "users", data)
+    assert "user:bea already exists" in error.reason
 
 
 def test_skip_bad_rows_imports_the_good_rows_and_reports_the_bad(acme: Acme) -> None:

@@ -1,9 +1,11 @@
-"""``demo``: a sample workspace built through the management path, then decisions with reasons.
+"""``demo``: a sample workspace built through the management and import paths, then
+decisions with reasons.
 
-Every step is a real :class:`rbac_kit.Management` operation on a SQLite file,
-authorized with the acting user's permissions and committed with its audit
-event, exactly as an admin screen would make it. Running the demo again on
-the same file does not rebuild it: it asks the questions again.
+Every step is a real :class:`rbac_kit.Management` operation or CSV import
+(:func:`rbac_kit.import_people`, passwords hashed with argon2id) on a SQLite
+file, authorized with the acting user's permissions and committed with its
+audit event, exactly as an admin screen would make it. Running the demo again
+on the same file does not rebuild it: it asks the questions again.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._csv_import import import_people
 from .._errors import RbacKitError
 from .._management import Management
 from .._model import User, Workspace
 from ._context import Context
 
-__all__ = ["DEMO_DB", "DEMO_WORKSPACE", "build_demo", "register"]
+__all__ = ["CUSTOMERS_CSV", "DEMO_DB", "DEMO_WORKSPACE", "USERS_CSV", "build_demo", "register"]
 
 DEMO_DB = "sqlite:///rbac-kit-demo.db"
 DEMO_WORKSPACE = "acme"
@@ -43,6 +46,22 @@ QUESTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: The demo's users, imported as a CSV file (the optional ``id`` column names them).
+USERS_CSV = """\
+email,name,role,groups,password,id
+mia@acme.example,Mia,member,partners,mia's long passphrase,mia
+sam@acme.example,Sam,staging-support,,sam's long passphrase,sam
+dave@acme.example,Dave,member,,dave's long passphrase,dave
+"""
+#: The demo's customers, imported as a CSV file.
+CUSTOMERS_CSV = """\
+email,name,customer_id,role,groups,password,id
+it@globex.example,Globex,globex-42,customer,,globex's long passphrase,globex
+ops@initech.example,Initech,initech-7,customer,partners,initech's long passphrase,initech
+api@hooli.example,Hooli,hooli-1,customer,,hooli's long passphrase,hooli
+"""
+
+
 def build_demo(management: Management) -> None:
     """Build the sample workspace ``acme``, one management operation at a time."""
     m, ws = management, DEMO_WORKSPACE
@@ -66,19 +85,9 @@ def build_demo(management: Management) -> None:
         id="staging-support",
     )
     m.create_group(_ADMIN, ws, "Partners", id="partners")
-    m.add_user(_ADMIN, ws, id="mia", email="mia@acme.example", name="Mia", groups=["partners"])
-    m.add_user(_ADMIN, ws, id="sam", email="sam@acme.example", name="Sam", role="staging-support")
-    m.add_user(_ADMIN, ws, id="dave", email="dave@acme.example", name="Dave")
-    m.add_customer(_ADMIN, ws, id="globex", email="it@globex.example", customer_id="globex-42")
-    m.add_customer(
-        _ADMIN,
-        ws,
-        id="initech",
-        email="ops@initech.example",
-        customer_id="initech-7",
-        groups=["partners"],
-    )
-    m.add_customer(_ADMIN, ws, id="hooli", email="api@hooli.example", customer_id="hooli-1")
+    # People arrive the way a bulk onboarding brings them: CSV files, one change each.
+    import_people(m.authorizer, _ADMIN, ws, "users", USERS_CSV)
+    import_people(m.authorizer, _ADMIN, ws, "customers", CUSTOMERS_CSV)
     m.add_access(_ADMIN, ws, "orders", ["group:partners", "user:dave"])
     m.add_access(_ADMIN, ws, "payments", ["user:mia"])
     # The gateway saw these Customer IDs in Payments traffic: their customers gain access.
@@ -125,7 +134,10 @@ def _demo(ctx: Context, a: argparse.Namespace) -> int:
         ctx.print(f"workspace {DEMO_WORKSPACE!r} already in {ctx.db}; asking again")
     else:
         build_demo(management)
-        ctx.print(f"built workspace {DEMO_WORKSPACE!r} in {ctx.db} through the management API")
+        ctx.print(
+            f"built workspace {DEMO_WORKSPACE!r} in {ctx.db} through the management API "
+            "and CSV import"
+        )
     ctx.print(f"store revision {ctx.authorizer.revision}\n")
     ctx.print("Decisions, each with the role and permission used and every access path:")
     for subject, action, obj in QUESTIONS:
@@ -149,6 +161,6 @@ def register(commands: Any) -> None:
         "demo",
         help="build a sample workspace and show decisions with their reasons",
         description=f"Build workspace {DEMO_WORKSPACE!r} (default file: {DEMO_DB}) through the "
-        "management API and explain a set of decisions.",
+        "management API and CSV import, and explain a set of decisions.",
     )
     p.set_defaults(handler=_demo, demo_db=DEMO_DB)
