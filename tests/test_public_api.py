@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -68,6 +70,17 @@ def test_all_names_every_public_attribute() -> None:
         if not name.startswith("_") and not isinstance(getattr(rbac_kit, name), types.ModuleType)
     }
     assert sorted(public) == sorted(rbac_kit.__all__)
+
+
+def test_deciding_does_not_import_the_store() -> None:
+    """``import rbac_kit`` leaves SQLAlchemy unloaded until the store or Invitations is used."""
+    code = (
+        "import sys, rbac_kit\n"
+        "assert 'sqlalchemy' not in sys.modules, 'sqlalchemy loaded'\n"
+        "assert rbac_kit.Invitations.__name__ == 'Invitations'\n"
+        "assert 'sqlalchemy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("module", _private_modules())

@@ -19,6 +19,8 @@ Subjects are ``user:<id>``, ``customer:<id>`` or, to ask by Customer ID,
 actions) or ``<workspace>/<api id>``.
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from ._authorizer import Authorizer, ChangeRecord, ChangeSink
 from ._builtin import BUILTIN_ROLE_IDS, builtin_roles
 from ._catalog import (
@@ -62,7 +64,6 @@ from ._invitation import (
     IssuedLink,
     LinkJoin,
 )
-from ._invitations import Invitations
 from ._mail import ConsoleSender, MemorySender, OutboxFolderSender, Sender, SmtpSender
 from ._management import Management
 from ._model import (
@@ -200,3 +201,24 @@ __all__ = [
     "subject_key",
     "verify_password",
 ]
+
+if _TYPE_CHECKING:
+    from ._invitations import Invitations
+
+
+def __getattr__(name: str) -> object:
+    """``Invitations``, imported on first use.
+
+    It works on a store, and importing the store (SQLAlchemy, the schema)
+    takes most of the time of ``import rbac_kit``: a gateway or a test suite
+    that only decides should not pay for it.
+    """
+    if name == "Invitations":
+        from ._invitations import Invitations
+
+        return Invitations
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "Invitations"})
