@@ -69,6 +69,9 @@ class DecisionIndex:
         # -- the lines, as facts ---------------------------------------------
         self._role_rules: dict[Key, RoleRules] = {}
         self._holders: dict[Key, set[str]] = defaultdict(set)  # role -> subjects
+        # domain -> every role named in its lines (a superset: never shrinks), so the
+        # list questions look at one workspace's roles, not every workspace's.
+        self._dom_roles: dict[str, set[str]] = defaultdict(set)
         self._subjects: dict[Key, Subject] = {}
         self._sub_domains: dict[str, set[str]] = defaultdict(set)
         self._members: dict[Key, set[str]] = defaultdict(set)  # group/traffic node -> subjects
@@ -146,9 +149,8 @@ class DecisionIndex:
             return set()
         if obj == dom:
             candidates: set[str] = set()
-            for (role_dom, _), holders in list(self._holders.items()):
-                if role_dom == dom:
-                    candidates |= holders
+            for role in self._dom_roles.get(dom, _EMPTY):
+                candidates |= self._holders.get((dom, role), _EMPTY)
         else:
             candidates = self._api_candidates(dom, obj, action)
         return {s for s in candidates if action in self._tables.get(s, {}).get(obj, _EMPTY)}
@@ -156,11 +158,10 @@ class DecisionIndex:
     def _api_candidates(self, dom: str, obj: str, action: str) -> set[str]:
         envs = self._api_envs.get(obj, _EMPTY)
         candidates: set[str] = set()
-        for key, rules in list(self._role_rules.items()):
-            if key[0] != dom:
-                continue
-            if action in rules.actions(envs, "all"):
-                candidates |= self._holders.get(key, set())
+        for role in self._dom_roles.get(dom, _EMPTY):
+            rules = self._role_rules.get((dom, role))
+            if rules is not None and action in rules.actions(envs, "all"):
+                candidates |= self._holders.get((dom, role), _EMPTY)
         return candidates | {sub for _, sub in self._reaching(obj)}
 
     def _reaching(self, obj: str) -> set[Key]:
@@ -238,6 +239,7 @@ class DecisionIndex:
             )
             toggle(target, act, sign)
             self._obj_dom[dom] = dom
+            self._dom_roles[dom].add(role)
             work.roles.add((dom, role))
         elif ptype == "g":
             _, sub, role, dom = rule
@@ -246,6 +248,7 @@ class DecisionIndex:
                 work.aliases.add(sub)
                 return
             toggle(self._holders[(dom, role)], sub, sign)
+            self._dom_roles[dom].add(role)
             toggle(self._subject(dom, sub).roles, role, sign)
             self._obj_dom[dom] = dom
             work.subjects.add((dom, sub))
