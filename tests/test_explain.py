@@ -173,6 +173,7 @@ def test_allowed_lists_every_access_path(authz: Authorizer) -> None:
         action="view_api",
         object="acme/pay",
         role="member",
+        role_name="Member",
         permission="view_api",
         paths=("direct grant on pay", "group dev", "group ops"),
     ) == explain(authz.directory, "user:ann", "view_api", "acme/pay")
@@ -230,12 +231,12 @@ def test_explanation_reads_as_a_sentence(authz: Authorizer) -> None:
     denied = explain(authz.directory, "user:dan", "view_api", "acme/pay")
     admin = explain(authz.directory, "user:bob", "view_api", "acme/pay")
     assert (
-        "ALLOW user:ann view_api acme/pay: role member holds view_api; "
+        "ALLOW user:ann view_api acme/pay: role 'Member' holds view_api; "
         "direct grant on pay; group dev; group ops"
     ) == str(allowed)
     assert "DENY user:dan view_api acme/pay: user:dan is disabled" == str(denied)
     assert (
-        "ALLOW user:bob view_api acme/pay: role administrator holds view_api; "
+        "ALLOW user:bob view_api acme/pay: role 'Administrator' holds view_api; "
         "role 'Administrator' reaches all APIs"
     ) == str(admin)
 

@@ -39,6 +39,8 @@ class Explanation:
     paths: tuple[str, ...] = ()
     reason: str = ""
     revision: int = 0
+    #: The display name of ``role`` (its id), as the reasons name roles.
+    role_name: str | None = None
 
     def __str__(self) -> str:
         verdict = "ALLOW" if self.allowed else "DENY"
@@ -46,7 +48,8 @@ class Explanation:
         if not self.allowed:
             return f"{head}: {self.reason}"
         via = "; ".join(self.paths) if self.paths else self.reason
-        return f"{head}: role {self.role} holds {self.permission}; {via}"
+        role = repr(self.role_name) if self.role_name is not None else self.role
+        return f"{head}: role {role} holds {self.permission}; {via}"
 
 
 def _resolve(directory: Directory, subject: str, ws: str) -> Person | None:
@@ -105,6 +108,7 @@ def explain(directory: Directory, subject: str, action: str, obj: str) -> Explan
             action=action,
             object=obj,
             role=role.id,
+            role_name=role.name,
             permission=action,
             reason="workspace-level permission",
         )
@@ -136,7 +140,13 @@ def _api_decision(
             f"not API {api_id!r} in {api.environment.value}",
         )
     allowed = Explanation(
-        allowed=True, subject=subject, action=action, object=obj, role=role.id, permission=action
+        allowed=True,
+        subject=subject,
+        action=action,
+        object=obj,
+        role=role.id,
+        role_name=role.name,
+        permission=action,
     )
     if role.api_scope is ApiScope.ALL:
         return attrs.evolve(allowed, reason=f"role {role.name!r} reaches all APIs")

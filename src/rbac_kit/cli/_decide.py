@@ -102,6 +102,7 @@ def _explain(ctx: Context, a: argparse.Namespace) -> int:
             "action": explanation.action,
             "object": explanation.object,
             "role": explanation.role,
+            "role_name": explanation.role_name,
             "permission": explanation.permission,
             "paths": list(explanation.paths),
             "reason": explanation.reason,
