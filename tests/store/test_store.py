@@ -22,7 +22,10 @@ from rbac_kit import (
 )
 from rbac_kit.store import Follower, Store, open_authorizer
 from rbac_kit.store import _store as store_module
-from rbac_kit.store._schema import CasbinRuleRow, WorkspaceRow
+from rbac_kit.store._engine import create_store_engine
+from rbac_kit.store._migrate import upgrade
+from rbac_kit.store._rows import redact_password
+from rbac_kit.store._schema import AuditEventRow, CasbinRuleRow, WorkspaceRow
 
 from .helpers import STEPS, decisions, directory_state, dump, run_steps
 
@@ -210,6 +213,42 @@ def test_audit_events_never_hold_password_hashes(url: str, store: Store) -> None
     Follower(store, follower_authz).catch_up()
     assert secret == follower_authz.directory.workspace("acme").users["ann"].password_hash
     assert directory_state(authz.directory) == directory_state(follower_authz.directory)
+
+
+def test_migration_redacts_hashes_in_older_audit_events(url: str) -> None:
+    """Events written before redaction lose their password hashes when the store migrates."""
+    engine = create_store_engine(url)
+    secret = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
+    person = {"workspace": "acme", "kind": "user", "id": "ann", "password_hash": secret}
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as conn:
+            for revision, before, after in [
+                (1, {}, {"workspaces": [{"id": "acme"}]}),
+                (2, {"people": [{**person, "password_hash": None}]}, {"people": [person]}),
+            ]:
+                conn.execute(
+                    insert(AuditEventRow),
+                    {
+                        "revision": revision,
+                        "workspace": "acme",
+                        "actor": "user:owner",
+                        "action": "change",
+                        "target": "acme/user:ann",
+                        "owners": [],
+                        "before": before,
+                        "after": after,
+                        "time": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                    },
+                )
+    finally:
+        engine.dispose()
+    with Store.open(url) as store:
+        first, second = store.events()
+    assert {"workspaces": [{"id": "acme"}]} == first.after
+    assert [{**person, "password_hash": None}] == second.before["people"]
+    assert [redact_password(person)] == second.after["people"]
+    assert secret not in json.dumps([second.before, second.after])
 
 
 def test_loaded_people_keep_every_field(url: str, authz: Authorizer) -> None:
