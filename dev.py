@@ -55,7 +55,15 @@ def main(argv: list[str]) -> None:
     elif command == "test":
         _run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
         _run(BIN / "mypy")
-        _run(BIN / "python", "-m", "pytest", *rest)
+        # Branch coverage (configured in pyproject.toml), files not fully covered listed.
+        _run(
+            BIN / "python",
+            "-m",
+            "pytest",
+            "--cov=rbac_kit",
+            "--cov-report=term:skip-covered",
+            *rest,
+        )
     else:
         _run(BIN / "python", *rest)
 
