@@ -14,3 +14,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+#: ``pytester`` runs the pytest plugin of ``rbac_kit.testing`` in a test session of its own.
+pytest_plugins = ["pytester"]
