@@ -5,10 +5,10 @@ operation (``workspace``, ``role``, ``user``, ``customer``, ``person``,
 ``group``, ``api``, ``access``), the lists (``list``), the decisions
 (``check``, ``explain``, ``apis``, ``subjects``), ``policy export``, ``audit``,
 the invitations (``invite``, ``invite-link``, ``accept``, ``invitations``),
-CSV (``template``, ``import``, ``export``)
-and ``demo``. ``--db`` defaults to ``$RBAC_KIT_DB`` or a SQLite file
-``rbac-kit.db`` in the current directory; ``--as`` (or ``$RBAC_KIT_ACTOR``)
-names the acting subject of a change.
+CSV (``template``, ``import``, ``export``), the HTTP decision service
+(``serve``) and ``demo``. ``--db`` defaults to ``$RBAC_KIT_DB`` or a SQLite
+file ``rbac-kit.db`` in the current directory; ``--as`` (or
+``$RBAC_KIT_ACTOR``) names the acting subject of a change.
 
 Exit status: 0 success (or allowed), 1 denied, 2 error; errors print one line
 to standard error naming what was wrong, and change nothing.
@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import RbacKitError
-from . import _csvio, _decide, _demo, _invite, _lists, _manage
+from . import _csvio, _decide, _demo, _invite, _lists, _manage, _serve
 from ._context import DEFAULT_DB, Context
 
 __all__ = ["main"]
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_demo, _decide, _lists, _manage, _invite, _csvio):
+    for module in (_demo, _decide, _serve, _lists, _manage, _invite, _csvio):
         module.register(commands)
     return parser
 
