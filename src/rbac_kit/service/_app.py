@@ -97,6 +97,13 @@ class DecisionService:
         self.max_batch = max_batch
         self.max_body = max_body
         self.metrics = Metrics()
+        #: path -> (its method, its answer); forward-auth is matched by prefix.
+        self._routes: dict[str, tuple[str, Callable[[Mapping[str, Any]], Response]]] = {
+            "/v1/check": ("POST", self._check),
+            "/v1/check/batch": ("POST", self._batch),
+            "/healthz": ("GET", self._health),
+            "/metrics": ("GET", self._metrics),
+        }
 
     def __call__(self, environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
         path = str(environ.get("PATH_INFO") or "/")
@@ -118,13 +125,7 @@ class DecisionService:
     def _route(self, path: str, method: str) -> tuple[str, Callable[[Mapping[str, Any]], Response]]:
         if path == _FORWARD_AUTH or path.startswith(_FORWARD_AUTH + "/"):
             return "forward-auth", self._forward_auth
-        routes: dict[str, tuple[str, Callable[[Mapping[str, Any]], Response]]] = {
-            "/v1/check": ("POST", self._check),
-            "/v1/check/batch": ("POST", self._batch),
-            "/healthz": ("GET", self._health),
-            "/metrics": ("GET", self._metrics),
-        }
-        found = routes.get(path)
+        found = self._routes.get(path)
         if found is None:
             return "other", self._not_found
         allowed, answer = found
