@@ -35,6 +35,11 @@ TOY = ["--people", "300", "--groups", "10", "--apis", "30"]
             ["casbin_rule holds exactly the compiled policy: yes", "saw 10 of 10 changes"],
         ),
         (
+            "bench_service.py",
+            [*TOY, "--requests", "50"],
+            ["| forward-auth |", "answers over HTTP equal in-process can: yes"],
+        ),
+        (
             "bench_import.py",
             ["--users", "30", "--rounds", "1"],
             ["import / process-pool hashing ="],
