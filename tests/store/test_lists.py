@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from rbac_kit import Authorizer, InvalidInput, NotFound, Role, User, Workspace
 from rbac_kit.store import COLUMNS, FILTERS, ListQuery, Page, Store, open_authorizer
@@ -441,19 +441,26 @@ def test_postgresql_sorts_by_code_point_whatever_the_collation(backend: str, emp
 # -- the migration -----------------------------------------------------------------
 
 
+def _old_store(url: str, version: str) -> Engine:
+    """An engine on a store migrated only to ``version``, holding workspace acme and Member."""
+    engine = create_store_engine(url)
+    upgrade(engine, version)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspaces VALUES ('acme', 'Acme', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO roles VALUES ('acme', 'member', 'Member', 'member', "
+                "'[]', '[\"production\"]', 'granted', false)"
+            )
+        )
+    return engine
+
+
 def test_migration_fills_the_keys_of_existing_rows(url: str) -> None:
     """Rows written before the list keys existed get them when the store migrates."""
-    engine = create_store_engine(url)
+    engine = _old_store(url, "0001")
     try:
-        upgrade(engine, "0001")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspaces VALUES ('acme', 'Acme', 1)"))
-            conn.execute(
-                text(
-                    "INSERT INTO roles VALUES ('acme', 'member', 'Member', 'member', "
-                    "'[]', '[\"production\"]', 'granted', false)"
-                )
-            )
             conn.execute(
                 text(
                     "INSERT INTO people VALUES ('acme', 'customer', 'c1', 'c@x.io', 'c@x.io', "
@@ -479,17 +486,9 @@ def test_migration_fills_the_keys_of_existing_rows(url: str) -> None:
 
 def test_migration_counts_the_groups_of_existing_people(url: str) -> None:
     """People stored before ``group_count`` existed get their number of groups on migrating."""
-    engine = create_store_engine(url)
+    engine = _old_store(url, "0003")
     try:
-        upgrade(engine, "0003")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO workspaces VALUES ('acme', 'Acme', 1)"))
-            conn.execute(
-                text(
-                    "INSERT INTO roles VALUES ('acme', 'member', 'Member', 'member', "
-                    "'[]', '[\"production\"]', 'granted', false)"
-                )
-            )
             for ident in ("ann", "bob"):
                 conn.execute(
                     text(
