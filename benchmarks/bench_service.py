@@ -31,6 +31,7 @@ import multiprocessing as mp
 import os
 import platform
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection as Pipe
@@ -59,8 +60,6 @@ def _serve(sizes: wl.Sizes, seed: int, conn: Pipe) -> None:
         make_http_server(DecisionService(authz), "127.0.0.1", 0),
         make_http_server(_nothing, "127.0.0.1", 0),  # type: ignore[arg-type]
     ]
-    import threading
-
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     conn.send([server.server_port for server in servers])

@@ -30,7 +30,6 @@ What each export holds (one header row, then one row per line below):
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from typing import Literal, TextIO, TypeAlias
 
@@ -38,7 +37,7 @@ from . import _guards as g
 from ._authorizer import Authorizer
 from ._catalog import Permission
 from ._csv_format import COLUMNS, GROUP_SEPARATOR
-from ._csv_safety import neutralise
+from ._csv_safety import write_csv
 from ._directory import Person, WorkspaceData
 from ._errors import InvalidInput
 from ._model import Api, Customer
@@ -101,23 +100,13 @@ def export_csv(
     if what == "access":
         assert api is not None
         _, target = g.authorize_api(authz, actor, Permission.VIEW_API, workspace, api)
-        return _write(out, ACCESS_COLUMNS, _access_rows(authz, data, target))
+        return write_csv(out, ACCESS_COLUMNS, _access_rows(authz, data, target))
     if what == "groups":
-        return _write(out, GROUP_COLUMNS, _group_rows(data))
+        return write_csv(out, GROUP_COLUMNS, _group_rows(data))
     people: Sequence[Person] = (
         list(data.users.values()) if what == "users" else list(data.customers.values())
     )
-    return _write(out, (*COLUMNS[what], "status"), _people_rows(people))
-
-
-def _write(out: TextIO, columns: Sequence[str], rows: Iterator[Sequence[str]]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-        count += 1
-    return count
+    return write_csv(out, (*COLUMNS[what], "status"), _people_rows(people))
 
 
 def _groups(person: Person) -> str:

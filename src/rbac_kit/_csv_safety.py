@@ -18,7 +18,11 @@ imports as ``=x``; write ``''=x`` to mean ``'=x``.)
 
 from __future__ import annotations
 
-__all__ = ["FORMULA_START", "neutralise", "restore"]
+import csv
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+__all__ = ["FORMULA_START", "neutralise", "restore", "write_csv"]
 
 #: The first characters that make a spreadsheet treat a cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,3 +44,14 @@ def restore(cell: str) -> str:
     if cell.startswith(_MARK) and cell[1:].startswith(_AFTER_MARK):
         return cell[1:]
     return cell
+
+
+def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
+    """Write the header and ``rows`` to ``out``, every cell neutralised; return the rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+        count += 1
+    return count

@@ -3,20 +3,19 @@
 No secrets: tokens are never stored, and their hashes are not exported.
 Groups are one cell, separated as the import format separates them
 (``_csv_format.GROUP_SEPARATOR``). Times are ISO 8601 in UTC. Every cell
-goes through the same :func:`~rbac_kit._csv_safety.neutralise` as the
+goes through the same :func:`~rbac_kit._csv_safety.write_csv` as the
 people exports, so a cell a spreadsheet would run as a formula (an email
 such as ``=1+2@example.com`` is valid) is shown as text.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from typing import TextIO
 
 from ._csv_format import GROUP_SEPARATOR
-from ._csv_safety import neutralise
+from ._csv_safety import write_csv
 from ._invitation import Invitation
 
 __all__ = ["INVITATION_CSV_COLUMNS", "write_invitations_csv"]
@@ -67,15 +66,9 @@ def _row(invitation: Invitation) -> list[str]:
         "accepted_at": invitation.accepted_at,
         "joins": invitation.joins,
     }
-    return [neutralise(_text(values[column])) for column in INVITATION_CSV_COLUMNS]
+    return [_text(values[column]) for column in INVITATION_CSV_COLUMNS]
 
 
 def write_invitations_csv(invitations: Iterable[Invitation], out: TextIO) -> int:
     """Write the header and one row per invitation to ``out``; return the rows written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(INVITATION_CSV_COLUMNS)
-    count = 0
-    for invitation in invitations:
-        writer.writerow(_row(invitation))
-        count += 1
-    return count
+    return write_csv(out, INVITATION_CSV_COLUMNS, (_row(i) for i in invitations))

@@ -10,6 +10,7 @@ import attrs
 
 from rbac_kit import Authorizer, Management, PasswordHashing, User, Workspace
 from rbac_kit.store import Store, open_authorizer
+from tests.cli.conftest import Cli
 
 OWNER, ADMIN, ANN, PM = "user:owner", "user:adm", "user:ann", "user:pm"
 #: A password the strength rule accepts.
@@ -72,3 +73,15 @@ def csv_bytes(header: Sequence[str], *rows: Sequence[str], bom: bool = False) ->
 def parse_csv(text: str) -> list[list[str]]:
     """The rows of CSV text, header first."""
     return list(csv.reader(io.StringIO(text)))
+
+
+def cli_acme(cli: Cli) -> Cli:
+    """Workspace acme made through the command line: owner, member ann, group ops."""
+    cli.ok(
+        "workspace", "create", "acme", "--name", "Acme",
+        "--owner-email", "boss@acme.io", "--owner-name", "Boss",
+    )  # fmt: skip
+    cli.ok("user", "add", "acme", "--id", "ann", "--email", "ann@acme.io", "--name", "Ann",
+           actor=OWNER)  # fmt: skip
+    cli.ok("group", "create", "acme", "Ops", "--id", "ops", actor=OWNER)
+    return cli

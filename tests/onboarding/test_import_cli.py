@@ -18,7 +18,7 @@ from rbac_kit.store import Store, open_authorizer
 from tests.cli.conftest import Cli, cli
 from tests.store.helpers import dump
 
-from .csv_world import GOOD, USERS, csv_bytes, parse_csv
+from .csv_world import GOOD, USERS, cli_acme, csv_bytes, parse_csv
 
 __all__ = ["cli"]
 
@@ -28,14 +28,7 @@ OWNER = "user:owner"
 @pytest.fixture
 def acme(cli: Cli) -> Cli:
     """Workspace acme (owner, member ann, group ops)."""
-    cli.ok(
-        "workspace", "create", "acme", "--name", "Acme",
-        "--owner-email", "boss@acme.io", "--owner-name", "Boss",
-    )  # fmt: skip
-    cli.ok("user", "add", "acme", "--id", "ann", "--email", "ann@acme.io", "--name", "Ann",
-           actor=OWNER)  # fmt: skip
-    cli.ok("group", "create", "acme", "Ops", "--id", "ops", actor=OWNER)
-    return cli
+    return cli_acme(cli)
 
 
 def _file(tmp_path: Path, data: bytes) -> str:

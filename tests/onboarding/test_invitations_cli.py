@@ -18,6 +18,7 @@ from tests.cli.conftest import Cli, cli
 from tests.store.helpers import dump
 
 from .conftest import PASSWORD, token_in
+from .csv_world import cli_acme
 
 __all__ = ["cli"]
 
@@ -30,14 +31,7 @@ def acme(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("RBAC_KIT_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("RBAC_KIT_BASE_URL", "https://app.example.com/invitations/accept")
     monkeypatch.delenv("RBAC_KIT_SMTP_HOST", raising=False)
-    cli.ok(
-        "workspace", "create", "acme", "--name", "Acme",
-        "--owner-email", "boss@acme.io", "--owner-name", "Boss",
-    )  # fmt: skip
-    cli.ok("user", "add", "acme", "--id", "ann", "--email", "ann@acme.io", "--name", "Ann",
-           actor=OWNER)  # fmt: skip
-    cli.ok("group", "create", "acme", "Ops", "--id", "ops", actor=OWNER)
-    return cli
+    return cli_acme(cli)
 
 
 def _emails(tmp_path: Path) -> list[email.message.EmailMessage]:

@@ -29,7 +29,6 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeAlias
-from urllib.parse import unquote
 
 from .._authorizer import Authorizer
 from .._catalog import check_action
@@ -271,7 +270,7 @@ def _text(request: Mapping[str, Any], name: str, *, where: str = "") -> str:
 def _forward_object(environ: Mapping[str, Any]) -> str:
     """``<workspace>/<api>`` from the path after the prefix, or the ``X-Rbac-Object`` header."""
     rest = str(environ.get("PATH_INFO") or "")[len(_FORWARD_AUTH) :].strip("/")
-    parts = [unquote(part) for part in rest.split("/") if part][:2]
+    parts = [part for part in rest.split("/") if part][:2]  # WSGI decoded the path already
     if len(parts) == 2:
         return "/".join(parts)
     header = environ.get("HTTP_X_RBAC_OBJECT")

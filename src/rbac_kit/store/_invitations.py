@@ -40,9 +40,10 @@ from .._invitation import (
     InvitationStatus,
     LinkJoin,
 )
+from ._list_kinds import binary, named, one_of
 from ._lists import ListQuery
 from ._owners import table
-from ._rows import Row
+from ._rows import Row, search_key
 
 __all__ = [
     "COLUMNS",
@@ -80,11 +81,11 @@ def invitation_row(
         "workspace": invitation.workspace,
         "kind": invitation.kind.value,
         "email": invitation.email,
-        "email_key": _key(invitation.email),
+        "email_key": search_key(invitation.email),
         "role": invitation.role,
         "groups": sorted(invitation.groups),
         "customer_id": invitation.customer_id,
-        "customer_id_key": _key(invitation.customer_id),
+        "customer_id_key": search_key(invitation.customer_id),
         "created_by": invitation.created_by,
         "created_at": invitation.created_at,
         "expires_at": invitation.expires_at,
@@ -96,10 +97,6 @@ def invitation_row(
         "accepted_at": invitation.accepted_at,
         "updated_at": updated_at,
     }
-
-
-def _key(text: str | None) -> str | None:
-    return None if text is None else text.casefold()
 
 
 def invitation_from_row(row: Mapping[str, Any], *, now: dt.datetime, joins: int = 0) -> Invitation:
@@ -174,14 +171,9 @@ def joins_of(conn: Connection, invitation_id: str) -> list[LinkJoin]:
 # -- the list ----------------------------------------------------------------------
 
 
-def _binary(expr: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
-    """Text compared by code point (PostgreSQL's "C" collation; SQLite's default)."""
-    return expr.collate("C") if postgres else expr
-
-
 def _sort_keys(t: Table, name: str, now: dt.datetime, postgres: bool) -> list[ColumnElement[Any]]:
     if name == "status":
-        return [_binary(effective_status(t, now), postgres)]
+        return [binary(effective_status(t, now), postgres)]
     if name == "joins":
         return [_joins_count(t)]
     if name in ("created_at", "expires_at"):
@@ -190,31 +182,16 @@ def _sort_keys(t: Table, name: str, now: dt.datetime, postgres: bool) -> list[Co
         # Rows without one last (databases disagree where NULL sorts), then
         # case-insensitively, then by the exact text (as the people lists sort).
         missing = case((t.c[name].is_(None), 1), else_=0)
-        return [missing, _binary(t.c[f"{name}_key"], postgres), _binary(t.c[name], postgres)]
-    return [_binary(t.c[name], postgres)]
-
-
-def _choice(values: tuple[str, ...]) -> Callable[[str, str], str]:
-    def check(name: str, value: str) -> str:
-        if value not in values:
-            raise InvalidInput(f"filter {name}={value!r} is not one of: {', '.join(values)}")
-        return value
-
-    return check
-
-
-def _named(name: str, value: str) -> str:
-    if not value:
-        raise InvalidInput(f"filter {name!r} needs a value (e.g. {name}=<id>)")
-    return value
+        return [missing, binary(t.c[f"{name}_key"], postgres), binary(t.c[name], postgres)]
+    return [binary(t.c[name], postgres)]
 
 
 _FILTERS: Mapping[str, Callable[[str, str], str]] = MappingProxyType(
     {
-        "created_by": _named,
-        "kind": _choice(tuple(k.value for k in InvitationKind)),
-        "role": _named,
-        "status": _choice(tuple(s.value for s in InvitationStatus)),
+        "created_by": named,
+        "kind": one_of(tuple(k.value for k in InvitationKind)),
+        "role": named,
+        "status": one_of(tuple(s.value for s in InvitationStatus)),
     }
 )
 
@@ -237,7 +214,7 @@ def _conditions(
         conditions.append(
             or_(
                 *(
-                    _binary(t.c[key], postgres).contains(term, autoescape=True)
+                    binary(t.c[key], postgres).contains(term, autoescape=True)
                     for key in ("email_key", "customer_id_key")
                 )
             )
@@ -263,7 +240,7 @@ def invitations_page(
     where = _conditions(t, workspace, query, now, postgres)
     keys = _sort_keys(t, query.sort, now, postgres)
     if query.sort != "id":
-        keys.append(_binary(t.c.id, postgres))
+        keys.append(binary(t.c.id, postgres))
     order = [k.desc() for k in keys] if query.descending else keys
     joins = _joins_count(t).label("joins_count")
     rows = conn.execute(

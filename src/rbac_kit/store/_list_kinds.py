@@ -31,7 +31,7 @@ from .._errors import InvalidInput
 from .._model import Environment, Status
 from ._owners import table
 
-__all__ = ["COLUMNS", "FILTERS", "KINDS", "Column", "Filter", "Kind", "binary"]
+__all__ = ["COLUMNS", "FILTERS", "KINDS", "Column", "Filter", "Kind", "binary", "named", "one_of"]
 
 
 # -- columns -----------------------------------------------------------------------
@@ -193,13 +193,16 @@ class Filter:
     where: Callable[[Table, str], ColumnElement[bool]]
 
 
-def _named(name: str, value: str) -> str:
+def named(name: str, value: str) -> str:
+    """A filter value naming an id: any text but the empty one."""
     if not value:
         raise InvalidInput(f"filter {name!r} needs a value (e.g. {name}=<id>)")
     return value
 
 
-def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+def one_of(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    """A check that a filter value is one of ``choices``."""
+
     def check(name: str, value: str) -> str:
         if value not in choices:
             raise InvalidInput(f"filter {name}={value!r} is not one of: {', '.join(choices)}")
@@ -220,16 +223,16 @@ def _in_group(t: Table, group: str) -> ColumnElement[bool]:
 
 _PEOPLE_FILTERS = MappingProxyType(
     {
-        "group": Filter(_named, _in_group),
-        "role": Filter(_named, lambda t, v: t.c.role == v),
-        "status": Filter(_one_of(tuple(s.value for s in Status)), lambda t, v: t.c.status == v),
+        "group": Filter(named, _in_group),
+        "role": Filter(named, lambda t, v: t.c.role == v),
+        "status": Filter(one_of(tuple(s.value for s in Status)), lambda t, v: t.c.status == v),
     }
 )
 _API_FILTERS = MappingProxyType(
     {
-        "category": Filter(_named, lambda t, v: t.c.category == v),
+        "category": Filter(named, lambda t, v: t.c.category == v),
         "environment": Filter(
-            _one_of(tuple(e.value for e in Environment)), lambda t, v: t.c.environment == v
+            one_of(tuple(e.value for e in Environment)), lambda t, v: t.c.environment == v
         ),
     }
 )

@@ -48,6 +48,7 @@ __all__ = [
     "role_row",
     "rule_from_row",
     "rule_row",
+    "search_key",
     "to_json",
     "workspace_from_row",
     "workspace_row",
@@ -110,11 +111,11 @@ def person_row(person: User | Customer) -> Row:
         "email": person.email,
         "email_key": person.email.casefold(),
         "name": person.name,
-        "name_key": _key(person.name),
+        "name_key": search_key(person.name),
         "role": person.role,
         "status": person.status.value,
         "customer_id": customer_id,
-        "customer_id_key": _key(customer_id),
+        "customer_id_key": search_key(customer_id),
         "password_hash": _text("password hash", password_hash),
         "group_count": len(person.groups),
     }
@@ -303,7 +304,7 @@ def is_redacted(value: object) -> bool:
     return isinstance(value, str) and value.startswith(REDACTED)
 
 
-def _key(text: str | None) -> str | None:
+def search_key(text: str | None) -> str | None:
     """The casefolded copy of a text column that lists search and sort by (see ``_lists.py``)."""
     return None if text is None else text.casefold()
 
