@@ -1,6 +1,6 @@
 """A deterministic, realistic store for benchmarks: one large workspace and a small neighbour.
 
-:func:`build` fills a :class:`rbac_kit._directory.Directory` directly (no
+:func:`build` fills a :class:`rbac_kit.model._directory.Directory` directly (no
 facade, no store), so building 100k people takes seconds. Everything comes
 from one seeded :class:`random.Random` and every choice out of a set is made
 on a sorted list, so the same sizes and seed give the same store and the same
@@ -23,7 +23,7 @@ The shape (per :class:`Sizes`):
 
 :func:`make_questions` draws ``(subject, action, object)`` questions with a
 kind label, about half of them allowed; :func:`expected_answers` decides them
-with :func:`rbac_kit._explain.explain` (the rules worked out on the entities,
+with :func:`rbac_kit.policy._explain.explain` (the rules worked out on the entities,
 independent of the compiler and the index).
 """
 
@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rbac_kit import customer_id_subject
-from rbac_kit._catalog import WORKSPACE_ACTIONS, Permission
-from rbac_kit._directory import Directory
-from rbac_kit._explain import explain
-from rbac_kit._model import (
+from rbac_kit.model._catalog import WORKSPACE_ACTIONS, Permission
+from rbac_kit.model._directory import Directory
+from rbac_kit.model._values import (
     Api,
     ApiScope,
     Customer,
@@ -50,6 +49,7 @@ from rbac_kit._model import (
     User,
     Workspace,
 )
+from rbac_kit.policy._explain import explain
 
 __all__ = [
     "KINDS",
@@ -340,6 +340,6 @@ def make_questions(work: Workload, count: int, seed: int = 7) -> list[Question]:
 
 
 def expected_answers(work: Workload, questions: Sequence[Question]) -> list[bool]:
-    """Each question decided from the entities by :func:`rbac_kit._explain.explain`."""
+    """Each question decided from the entities by :func:`rbac_kit.policy._explain.explain`."""
     d = work.directory
     return [explain(d, q.subject, q.action, q.obj).allowed for q in questions]

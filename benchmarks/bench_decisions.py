@@ -6,7 +6,7 @@
 One run builds the workload of ``_workload.py`` (default 100k people, 2k
 groups, 10k APIs), times directory fill, ``compile_directory`` and the
 ``DecisionIndex`` build (wall and CPU time, peak RSS), checks every answer of
-``can`` and ``can_many`` against :func:`rbac_kit._explain.explain` (not
+``can`` and ``can_many`` against :func:`rbac_kit.policy._explain.explain` (not
 timed), then times per call, in batches of 1000 calls repeated and
 interleaved with the baselines:
 

@@ -22,19 +22,6 @@ actions) or ``<workspace>/<api id>``.
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._authorizer import Authorizer, ChangeRecord, ChangeSink
-from ._builtin import BUILTIN_ROLE_IDS, builtin_roles
-from ._catalog import (
-    API_ACTIONS,
-    CATALOG_VERSION,
-    WORKSPACE_ACTIONS,
-    Level,
-    Permission,
-    level_of,
-)
-from ._csv_export import ExportKind, export_csv
-from ._csv_format import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, PeopleKind, csv_template
-from ._csv_import import ImportReport, import_people
-from ._directory import AccessPaths, Directory, Owner, WorkspaceData
 from ._errors import (
     INVALID_TOKEN_MESSAGE,
     AuthorizationError,
@@ -49,24 +36,18 @@ from ._errors import (
     RowError,
     UnknownAction,
 )
-from ._explain import Explanation, explain
-from ._invitation import (
-    DEFAULT_EMAIL_DAYS,
-    LINK_LIFETIME,
-    MAX_EMAIL_DAYS,
-    MIN_EMAIL_DAYS,
-    DeliveryReport,
-    Invitation,
-    InvitationKind,
-    InvitationPage,
-    InvitationStatus,
-    Invitee,
-    IssuedLink,
-    LinkJoin,
+from .admin._management import Management
+from .model._builtin import BUILTIN_ROLE_IDS, builtin_roles
+from .model._catalog import (
+    API_ACTIONS,
+    CATALOG_VERSION,
+    WORKSPACE_ACTIONS,
+    Level,
+    Permission,
+    level_of,
 )
-from ._mail import ConsoleSender, MemorySender, OutboxFolderSender, Sender, SmtpSender
-from ._management import Management
-from ._model import (
+from .model._directory import AccessPaths, Directory, Owner, WorkspaceData
+from .model._values import (
     ALL_ENVIRONMENTS,
     Api,
     ApiScope,
@@ -83,7 +64,8 @@ from ._model import (
     customer_id_subject,
     subject_key,
 )
-from ._passwords import (
+from .onboarding._mail import ConsoleSender, MemorySender, OutboxFolderSender, Sender, SmtpSender
+from .onboarding._passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     OWASP_ARGON2ID,
@@ -96,6 +78,23 @@ from ._passwords import (
     hash_passwords,
     verify_password,
 )
+from .onboarding.csv._export import ExportKind, export_csv
+from .onboarding.csv._format import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, PeopleKind, csv_template
+from .onboarding.csv._import import ImportReport, import_people
+from .onboarding.invitations._values import (
+    DEFAULT_EMAIL_DAYS,
+    LINK_LIFETIME,
+    MAX_EMAIL_DAYS,
+    MIN_EMAIL_DAYS,
+    DeliveryReport,
+    Invitation,
+    InvitationKind,
+    InvitationPage,
+    InvitationStatus,
+    Invitee,
+    IssuedLink,
+    LinkJoin,
+)
 from .policy import (
     MODEL_PATH,
     CasbinReference,
@@ -107,6 +106,7 @@ from .policy import (
     compile_directory,
     compile_owners,
 )
+from .policy._explain import Explanation, explain
 
 __all__ = [
     "ALL_ENVIRONMENTS",
@@ -203,7 +203,7 @@ __all__ = [
 ]
 
 if _TYPE_CHECKING:
-    from ._invitations import Invitations
+    from .onboarding.invitations._service import Invitations
 
 
 def __getattr__(name: str) -> object:
@@ -214,7 +214,7 @@ def __getattr__(name: str) -> object:
     that only decides should not pay for it.
     """
     if name == "Invitations":
-        from ._invitations import Invitations
+        from .onboarding.invitations._service import Invitations
 
         return Invitations
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

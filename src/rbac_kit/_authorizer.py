@@ -16,11 +16,11 @@ from pathlib import Path
 
 import attrs
 
-from ._directory import Directory, Owner
 from ._errors import Forbidden, InvalidInput, NotFound
-from ._explain import Explanation, explain
-from ._model import Api, Customer, Grant, Group, Role, Status, User, Workspace
+from .model._directory import Directory, Owner
+from .model._values import Api, Customer, Grant, Group, Role, Status, User, Workspace
 from .policy._compiler import compile_directory, compile_owners
+from .policy._explain import Explanation, explain
 from .policy._index import DecisionIndex
 from .policy._policy import Policy, PolicyDelta
 

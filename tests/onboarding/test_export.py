@@ -30,7 +30,7 @@ from rbac_kit import (
     import_people,
     verify_password,
 )
-from rbac_kit._csv_safety import FORMULA_START, neutralise, restore
+from rbac_kit.onboarding.csv._safety import FORMULA_START, neutralise, restore
 from rbac_kit.store import Store, open_authorizer
 from tests.store.helpers import Databases
 

@@ -28,7 +28,7 @@ from rbac_kit import (
     NotFound,
     User,
 )
-from rbac_kit._acceptance import CANNOT_ACCEPT
+from rbac_kit.onboarding.invitations._acceptance import CANNOT_ACCEPT
 from rbac_kit.store import ListQuery, open_authorizer
 from tests.store.helpers import dump
 

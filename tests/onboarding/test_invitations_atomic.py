@@ -18,7 +18,7 @@ import pytest
 from rbac_kit import Conflict, Group, InvalidInput, InvalidToken, Invitee, Workspace
 from rbac_kit.store import Follower, open_authorizer
 from rbac_kit.store._extra import ExtraWrite
-from rbac_kit.store._invitation_store import InvitationStore
+from rbac_kit.store.invitations._records import InvitationStore
 from tests.store.helpers import directory_state, dump
 from tests.store.test_faults import Faults, InjectedFault, snapshot
 

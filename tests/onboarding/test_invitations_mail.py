@@ -33,8 +33,8 @@ from rbac_kit import (
     OutboxFolderSender,
     SmtpSender,
 )
-from rbac_kit.store._outbox import MAX_ATTEMPTS
 from rbac_kit.store._owners import table
+from rbac_kit.store.invitations._outbox import MAX_ATTEMPTS
 
 from .conftest import BASE_URL, OWNER, PASSWORD, World, fast_hash, token_in
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 
 from rbac_kit import INVALID_TOKEN_MESSAGE, InvalidToken, Invitee
-from rbac_kit import _tokens as tokens
+from rbac_kit.onboarding.invitations import _tokens as tokens
 from tests.store.helpers import dump
 
 from .conftest import OWNER, PASSWORD, World

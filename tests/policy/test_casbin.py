@@ -1,4 +1,4 @@
-"""Tests of the bridge to pycasbin (``rbac_kit.policy._casbin``), the reference enforcer."""
+"""Tests of the bridge to pycasbin (``rbac_kit.policy.casbin``), the reference enforcer."""
 
 # STYLE: tests read `assert expected == actual`
 

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from .._authorizer import Authorizer
 from .._errors import InvalidInput
-from .._management import Management
+from ..admin._management import Management
 from ..store import Store, open_authorizer
 
 __all__ = ["DEFAULT_DB", "Context"]

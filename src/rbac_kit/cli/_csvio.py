@@ -15,10 +15,10 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any, TextIO
 
-from .._csv_export import export_csv
-from .._csv_format import csv_template
-from .._csv_import import ImportReport, import_people
 from .._errors import ImportRejected, RowError
+from ..onboarding.csv._export import export_csv
+from ..onboarding.csv._format import csv_template
+from ..onboarding.csv._import import ImportReport, import_people
 from ._args import Subparsers
 from ._context import Context
 from ._describe import describe

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._catalog import check_action
 from .._errors import InvalidInput
+from ..model._catalog import check_action
 from ._args import command, command_group
 from ._context import Context
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._csv_import import import_people
 from .._errors import RbacKitError
-from .._management import Management
-from .._model import User, Workspace
+from ..admin._management import Management
+from ..model._values import User, Workspace
+from ..onboarding.csv._import import import_people
 from ._context import Context
 
 __all__ = ["CUSTOMERS_CSV", "DEMO_DB", "DEMO_WORKSPACE", "USERS_CSV", "build_demo", "register"]

@@ -22,11 +22,16 @@ from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from .._errors import InvalidInput
-from .._invitation import DEFAULT_EMAIL_DAYS, DeliveryReport, Invitation, Invitee
-from .._invitations import Invitations
-from .._mail import ConsoleSender, OutboxFolderSender, Security, Sender, SmtpSender
+from ..onboarding._mail import ConsoleSender, OutboxFolderSender, Security, Sender, SmtpSender
+from ..onboarding.invitations._service import Invitations
+from ..onboarding.invitations._values import (
+    DEFAULT_EMAIL_DAYS,
+    DeliveryReport,
+    Invitation,
+    Invitee,
+)
 from ..store import ListQuery
-from ..store._invitations import COLUMNS
+from ..store.invitations._reads import COLUMNS
 from ._args import Subparsers, command_group
 from ._context import Context
 from ._describe import describe

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._errors import InvalidInput
 from ..store import ListQuery
-from ..store._lists import COLUMNS
+from ..store.lists._run import COLUMNS
 from ._context import Context
 
 __all__ = ["register"]

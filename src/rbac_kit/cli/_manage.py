@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._model import ALL_ENVIRONMENTS, User, Workspace
+from ..model._values import ALL_ENVIRONMENTS, User, Workspace
 from ._args import Subparsers, command_group
 from ._args import command as _command
 from ._context import Context

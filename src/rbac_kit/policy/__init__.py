@@ -1,9 +1,9 @@
 """Compilation to Casbin policy, the decision index, and the Casbin reference."""
 
-from ._casbin import MODEL_PATH, CasbinReference, casbin_request
 from ._compiler import compile_directory, compile_owner, compile_owners
 from ._index import DecisionIndex
 from ._policy import Policy, PolicyDelta, Rule, rule_to_csv
+from .casbin import MODEL_PATH, CasbinReference, casbin_request
 
 __all__ = [
     "MODEL_PATH",

@@ -2,7 +2,7 @@
 
 A pure function of the directory. The policy is cut into pieces, one per
 *owner* (a role, a subject, a group, an API); a change recompiles only the
-owners it touched (:meth:`rbac_kit._directory.Directory` methods return
+owners it touched (:meth:`rbac_kit.model._directory.Directory` methods return
 them). Exclusions are resolved here: a customer with an exclusion gets its
 access written API by API, so every line is a positive fact.
 
@@ -27,10 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._catalog import WORKSPACE_ACTIONS
-from .._directory import Directory, Owner, WorkspaceData
-from .._model import ALL_ENVIRONMENTS, Customer, Status
-from .._names import (
+from ..model._catalog import WORKSPACE_ACTIONS
+from ..model._directory import Directory, Owner, WorkspaceData
+from ..model._names import (
     api_object,
     encode_customer_id,
     env_node,
@@ -38,6 +37,7 @@ from .._names import (
     role_node,
     traffic_node,
 )
+from ..model._values import ALL_ENVIRONMENTS, Customer, Status
 from ._policy import Policy, Rule
 
 __all__ = ["ENV_ALL", "compile_directory", "compile_owner", "compile_owners"]

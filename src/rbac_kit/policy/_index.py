@@ -33,7 +33,7 @@ from itertools import chain
 from types import MappingProxyType
 from typing import TypeAlias
 
-from .._catalog import API_ACTIONS, WORKSPACE_ACTIONS, check_action
+from ..model._catalog import API_ACTIONS, WORKSPACE_ACTIONS, check_action
 from ._policy import PolicyDelta, Rule
 from ._records import (
     Grants,

@@ -9,7 +9,7 @@ from typing import TypeAlias
 
 import attrs
 
-from .._directory import Owner
+from ..model._directory import Owner
 
 __all__ = ["Policy", "PolicyDelta", "Rule", "rule_to_csv"]
 
@@ -81,7 +81,7 @@ class Policy:
 
     def export(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``model.conf`` and ``policy.csv`` into ``directory``; return both paths."""
-        from ._casbin import MODEL_PATH
+        from .casbin import MODEL_PATH
 
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .._catalog import API_ACTIONS, WORKSPACE_ACTIONS
 from .._errors import InvalidPolicy
+from ..model._catalog import API_ACTIONS, WORKSPACE_ACTIONS
 from ._policy import Rule
 
 __all__ = ["SUBJECT_PREFIXES", "check_shape"]

@@ -31,9 +31,9 @@ from http import HTTPStatus
 from typing import Any, TypeAlias
 
 from .._authorizer import Authorizer
-from .._catalog import check_action
 from .._errors import InvalidInput
-from .._model import customer_id_subject
+from ..model._catalog import check_action
+from ..model._values import customer_id_subject
 from ._metrics import Metrics
 
 __all__ = ["DEFAULT_ACTION", "MAX_BATCH", "MAX_BODY", "DecisionService"]

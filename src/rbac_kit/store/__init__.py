@@ -14,13 +14,13 @@ lists (search, filter, sort, page in SQL) are :meth:`Store.list` with a
 """
 
 from ._follow import Follower
-from ._invitations import COLUMNS as INVITATION_COLUMNS
-from ._list_query import ListQuery, Page
-from ._lists import COLUMNS, FILTERS
 from ._migrate import VERSION_TABLE
 from ._open import open_authorizer
 from ._schema import Base
 from ._store import AuditEvent, Store
+from .invitations._reads import COLUMNS as INVITATION_COLUMNS
+from .lists._query import ListQuery, Page
+from .lists._run import COLUMNS, FILTERS
 
 __all__ = [
     "COLUMNS",

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .._authorizer import Authorizer
-from .._directory import Directory, Owner
 from .._errors import Conflict, InvalidInput
+from ..model._directory import Directory, Owner
 from ._replay import replay
 from ._sink import listen_name, notify_channel
 from ._store import AuditEvent, Store

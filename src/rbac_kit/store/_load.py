@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection, select
 
-from .._builtin import OWNER
-from .._directory import Directory
-from .._model import Grant
+from ..model._builtin import OWNER
+from ..model._directory import Directory
+from ..model._values import Grant
 from . import _statements as statements
 from ._owners import TABLE_ORDER, table
 from ._rows import (

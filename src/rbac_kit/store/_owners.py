@@ -25,7 +25,7 @@ from typing import Any, TypeAlias
 import attrs
 from sqlalchemy import Connection, Select, Table, bindparam, select
 
-from .._directory import Directory, Owner, WorkspaceData
+from ..model._directory import Directory, Owner, WorkspaceData
 from ._rows import (
     Row,
     api_customer_id_rows,

@@ -28,9 +28,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._builtin import OWNER
-from .._directory import Directory, Owner
 from .._errors import NotFound
+from ..model._builtin import OWNER
+from ..model._directory import Directory, Owner
 from ._load import exclude
 from ._rows import (
     api_from_row,

@@ -15,16 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from .._errors import InvalidInput
-from .._model import (
-    Api,
-    Customer,
-    Exclusion,
-    Grant,
-    Group,
-    Role,
-    User,
-    Workspace,
-)
+from ..model._values import Api, Customer, Exclusion, Grant, Group, Role, User, Workspace
 
 __all__ = [
     "REDACTED",

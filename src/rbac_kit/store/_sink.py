@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection
 
-from .._directory import Directory, Owner
 from .._errors import InvalidInput
+from ..model._directory import Directory, Owner
 from . import _statements as statements
 from ._extra import ExtraWrite
 from ._owners import TABLE_ORDER, TableRows, read_rows, rows_in_directory, table

@@ -28,19 +28,19 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DataError, IntegrityError
 
-from .._directory import Directory, Owner
 from .._errors import Conflict, InvalidInput
+from ..model._directory import Directory, Owner
 from ._engine import create_store_engine, read_transaction, write_transaction
 from ._extra import PENDING as PENDING_EXTRA
 from ._extra import ExtraWrite, Registration
-from ._list_query import ListQuery, Page
-from ._lists import list_page
 from ._load import build_directory, latest_revision, read_all
 from ._migrate import upgrade
 from ._owners import read_rows, table
 from ._rows import from_json, rule_from_row
 from ._rules import differences, in_step, read_rules
 from ._sink import owners_from_json, write_change, write_rules
+from .lists._query import ListQuery, Page
+from .lists._run import list_page
 
 if TYPE_CHECKING:
     from .._authorizer import ChangeRecord

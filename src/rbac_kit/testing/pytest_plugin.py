@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .._authorizer import Authorizer
-from .._management import Management
+from ..admin._management import Management
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -47,7 +47,7 @@ def rbac_management(rbac_authorizer: Authorizer) -> Management:
 @pytest.fixture
 def rbac_store(tmp_path: Path) -> Iterator[Store]:
     """A store on a SQLite file in the test's temporary directory (closed afterwards)."""
-    from ..store import Store  # the store (SQLAlchemy) only for tests that ask for it
+    from ..store import Store
 
     with Store.open(f"sqlite:///{tmp_path / 'rbac-kit.db'}") as store:
         yield store

@@ -30,10 +30,10 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from .._authorizer import Authorizer
-from .._builtin import BUILTIN_ROLE_IDS
-from .._catalog import API_ACTIONS, WORKSPACE_ACTIONS
-from .._directory import Directory
-from .._model import (
+from ..model._builtin import BUILTIN_ROLE_IDS
+from ..model._catalog import API_ACTIONS, WORKSPACE_ACTIONS
+from ..model._directory import Directory
+from ..model._values import (
     Api,
     ApiScope,
     Customer,

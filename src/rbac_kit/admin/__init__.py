@@ -1,0 +1,1 @@
+"""The guarded admin operations: who may change what, and the change itself."""

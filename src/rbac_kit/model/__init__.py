@@ -1,0 +1,1 @@
+"""The domain model: values, the permission catalog, built-in roles, validation, the directory."""

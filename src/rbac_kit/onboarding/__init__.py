@@ -1,0 +1,1 @@
+"""Bringing people in: invitations by email and by link, CSV import and export, mail, passwords."""

@@ -1,0 +1,1 @@
+"""People as CSV: the format and its safety, checked import, export."""

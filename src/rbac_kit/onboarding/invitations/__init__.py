@@ -1,0 +1,1 @@
+"""Invitations: values, tokens, offers, the service, acceptance and delivery."""

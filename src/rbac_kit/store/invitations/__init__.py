@@ -1,0 +1,1 @@
+"""Invitations in the database: rows, reads, writes and the email outbox."""

@@ -1,0 +1,1 @@
+"""The admin lists in SQL: what each kind shows, the query, and running it."""
