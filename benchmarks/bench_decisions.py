@@ -19,7 +19,7 @@ interleaved with the baselines:
 - ``noop``: a function returning False, called the same way (loop and call cost).
 
 Then ``can_many`` throughput, single-call percentiles, and pycasbin's
-``Enforcer`` (through :class:`rbac_kit.CasbinReference`) on growing versions
+``Enforcer`` (through :class:`rbac_kit.policy.casbin.CasbinReference`) on growing versions
 of the same workload, each in a child process, up to the largest size whose
 enforcer build plus a sample of checks finishes within ``--casbin-budget``.
 It prints a Markdown report; exit status 1 if any answer disagrees.
@@ -43,7 +43,8 @@ from typing import Any
 
 import _workload as wl
 from _measure import parse_sized, percentile, rss_mb, sized_parser
-from rbac_kit import CasbinReference, DecisionIndex, compile_directory
+from rbac_kit.policy import DecisionIndex, compile_directory
+from rbac_kit.policy.casbin import CasbinReference
 
 BATCH = 1000
 CASBIN_SIZES = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000)

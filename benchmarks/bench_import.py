@@ -48,17 +48,9 @@ from pathlib import Path
 
 import argon2
 
-from rbac_kit import (
-    OWASP_ARGON2ID,
-    Management,
-    User,
-    Workspace,
-    default_workers,
-    hash_passwords,
-    import_people,
-    verify_password,
-)
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import SYSTEM, Management, User, Workspace, import_people, open_authorizer
+from rbac_kit.onboarding import OWASP_ARGON2ID, default_workers, hash_passwords, verify_password
+from rbac_kit.store import Store
 
 TARGET = 1.15
 OWNER = "user:owner"
@@ -132,9 +124,9 @@ def _fresh_store(folder: Path, name: str) -> Store:
     store = Store.open(f"sqlite:///{folder / name}.db")
     mgmt = Management(open_authorizer(store))
     owner = User(workspace="acme", id="owner", email="boss@acme.io", name="Boss", role="owner")
-    mgmt.create_workspace(Workspace(id="acme", name="Acme"), owner=owner)
+    mgmt.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=owner)
     for group in GROUPS:
-        mgmt.create_group(OWNER, "acme", group.title(), id=group)
+        mgmt.groups.create(OWNER, workspace="acme", name=group.title(), id=group)
     return store
 
 

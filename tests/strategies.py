@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from rbac_kit import ApiScope, Environment, Status
+from rbac_kit import ApiScope, Authorizer, Environment, Status
+from rbac_kit.testing.strategies import authorizers
 
 #: Workspaces the generated changes use.
 WORKSPACES = ("w1", "w2")
@@ -47,3 +48,14 @@ api_scopes = st.sampled_from(tuple(ApiScope))
 statuses = st.sampled_from(tuple(Status))
 permissions = st.frozensets(st.sampled_from(ACTIONS))
 targets = st.one_of(subjects, group_ids.map(lambda g: f"group:{g}"))
+
+
+def _several_workspaces(authz: Authorizer) -> bool:
+    return len(list(authz.directory.workspaces())) > 1
+
+
+#: Two or three drawn workspaces (``rbac_kit.testing.strategies``), small enough to ask
+#: pycasbin every question across them.
+multi_workspace_authorizers = authorizers(
+    max_workspaces=3, max_people=4, max_groups=2, max_apis=2
+).filter(_several_workspaces)

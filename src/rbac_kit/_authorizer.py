@@ -11,46 +11,69 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
 
-from ._errors import Forbidden, InvalidInput, NotFound
-from .model._directory import Directory, Owner
-from .model._values import Api, Customer, Grant, Group, Role, Status, User, Workspace
+from ._errors import Forbidden, InvalidInput
+from .model._directory import Directory
+from .policy._change import ChangeRecord, ChangeSink
 from .policy._compiler import compile_directory, compile_owners
 from .policy._explain import Explanation, explain
 from .policy._index import DecisionIndex
 from .policy._policy import Policy, PolicyDelta
 
-__all__ = ["Authorizer", "ChangeRecord", "ChangeSink"]
+__all__ = ["Authorizer", "Transaction"]
 
 logger = logging.getLogger(__name__)
 
 
-@attrs.frozen(kw_only=True)
-class ChangeRecord:
-    """One change on its way to the index: what it touched and who made it."""
+class Transaction:
+    """One change in progress: see :meth:`Authorizer.transaction`.
 
-    #: The policy owners (roles, subjects, groups, APIs) whose lines were recompiled;
-    #: their entities are the rows a store rewrites.
-    owners: frozenset[Owner]
-    #: The policy lines removed and added.
-    delta: PolicyDelta
-    #: Who made the change (a subject name, or ``system``).
-    actor: str
-    #: What the change was, e.g. ``put_person`` or ``revoke_all``.
-    action: str
-    #: What it was made to, e.g. ``user:ann`` or ``acme/payments``.
-    target: str
+    Inside the block, read and change :attr:`directory` and ask the
+    authorizer's decisions (they answer as of before the change). After the
+    block, :attr:`delta` and :attr:`revision` say what it did.
+    """
 
+    __slots__ = ("_authz", "_cancelled", "_extra", "action", "actor", "delta", "revision", "target")
 
-#: Called with each change, after the directory has applied it and before the
-#: index sees it (a store writes its rows and commits there). Returns the
-#: revision the change committed at (None: one more than the last). Raising
-#: cancels the change and rolls the directory back.
-ChangeSink = Callable[[Directory, ChangeRecord], "int | None"]
+    def __init__(self, authz: Authorizer, actor: str, action: str, target: str) -> None:
+        self._authz = authz
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self._extra: list[object] = []
+        self._cancelled = False
+        #: The policy lines the change removed and added (empty until it commits).
+        self.delta = PolicyDelta(removed=frozenset(), added=frozenset())
+        #: The revision the change committed at (until then, the one before it).
+        self.revision = authz.revision
+
+    @property
+    def directory(self) -> Directory:
+        """The directory this change applies to."""
+        return self._authz.directory
+
+    @property
+    def authorizer(self) -> Authorizer:
+        """The authorizer, for decisions about the state before the change."""
+        return self._authz
+
+    def write_along(self, extra: object) -> None:
+        """Commit ``extra`` (a store's :class:`~rbac_kit.store.ExtraWrite`) with the change.
+
+        A change that touches no policy owner but writes along is still one
+        audited change at a revision of its own.
+        """
+        self._extra.append(extra)
+
+    def cancel(self) -> None:
+        """End the block without a change (allowed only before anything was changed or
+        written along)."""
+        self._cancelled = True
 
 
 class Authorizer:
@@ -59,22 +82,29 @@ class Authorizer:
     Args:
         directory: the entities to start from (empty by default).
         revision: the revision the starting state is at.
+        sink: persists each change before the index sees it (a store; see
+            :func:`rbac_kit.open_authorizer`). None keeps everything in memory.
     """
 
-    def __init__(self, directory: Directory | None = None, *, revision: int = 0) -> None:
+    def __init__(
+        self,
+        directory: Directory | None = None,
+        *,
+        revision: int = 0,
+        sink: ChangeSink | None = None,
+    ) -> None:
         self._directory = directory if directory is not None else Directory()
         self._policy = compile_directory(self._directory)
         self._index = DecisionIndex(self._policy.rules(), revision=revision)
         # Reentrant: a change (or its sink) may ask for an explanation.
         self._write = threading.RLock()
-        #: Persists each change before it reaches the index (set by a store).
-        self.sink: ChangeSink | None = None
+        self._sink = sink
 
     # -- the parts ---------------------------------------------------------
 
     @property
     def directory(self) -> Directory:
-        """The entities (read them; change them through this object's methods)."""
+        """The entities (read them; change them in a :meth:`transaction`)."""
         return self._directory
 
     @property
@@ -86,6 +116,11 @@ class Authorizer:
     def policy(self) -> Policy:
         """The compiled policy, as Casbin loads it."""
         return self._policy
+
+    @property
+    def sink(self) -> ChangeSink | None:
+        """Where changes are persisted (None: in memory only)."""
+        return self._sink
 
     @property
     def revision(self) -> int:
@@ -131,217 +166,60 @@ class Authorizer:
 
     # -- changes ------------------------------------------------------------
 
-    def apply(
+    @contextmanager
+    def transaction(
         self,
-        change: Callable[[Directory], set[Owner]],
         *,
         actor: str = "system",
         action: str = "change",
         target: str = "",
-    ) -> PolicyDelta:
-        """Run ``change`` on the directory and carry it through to the index.
+        replaying: int | None = None,
+    ) -> Iterator[Transaction]:
+        """One change, made in the block and carried through to the index at its end.
 
-        This is the one path every change takes; the named methods below call
-        it. ``actor``, ``action`` and ``target`` describe the change to the sink
-        (a store's audit log).
+        The one path every change takes, under the write lock::
+
+            with authz.transaction(actor="user:olivia", action="add_user",
+                                   target="user:ann") as tx:
+                ...                         # checks, then tx.directory.put_person(...)
+            tx.revision                     # the revision it committed at
+
+        At the end of the block the owners the directory reports as touched
+        are recompiled, the policy yields the delta, the sink (if any)
+        persists it with ``actor``, ``action``, ``target`` and the writes
+        added with :meth:`Transaction.write_along`, and the index applies it.
+        If the block or the sink raises, the directory is rolled back and
+        nothing has changed. ``replaying`` is for a follower bringing in a
+        change the sink already holds at that revision.
         """
         with self._write:
-            with self._directory.atomic():
-                owners = change(self._directory)
-                pieces = compile_owners(self._directory, owners)
+            tx = Transaction(self, actor, action, target)
+            with self._directory.changes() as touched:
+                yield tx
+                if tx._cancelled:
+                    if touched or tx._extra:
+                        raise InvalidInput(
+                            "a transaction that changed something or wrote along cannot cancel"
+                        )
+                    return
+                pieces = compile_owners(self._directory, touched)
                 delta = self._policy.diff(pieces)
                 revision = None
-                if self.sink is not None:
+                if self._sink is not None:
                     record = ChangeRecord(
-                        owners=frozenset(owners),
+                        owners=frozenset(touched),
                         delta=delta,
                         actor=actor,
                         action=action,
                         target=target,
+                        base=self._index.revision,
+                        extra=tuple(tx._extra),
+                        replayed=replaying,
                     )
-                    revision = self.sink(self._directory, record)
+                    revision = self._sink.persist(self._directory, record)
+                elif tx._extra:
+                    raise InvalidInput("writes along a change need an authorizer with a store")
             self._policy.update(pieces)
             self._index.apply(delta, revision=revision)
-            return delta
-
-    def add_workspace(self, workspace: Workspace, *, actor: str = "system") -> PolicyDelta:
-        """Create a workspace with the five built-in roles."""
-        return self.apply(
-            lambda d: d.add_workspace(workspace),
-            actor=actor,
-            action="add_workspace",
-            target=workspace.id,
-        )
-
-    def put_role(self, role: Role, *, actor: str = "system") -> PolicyDelta:
-        """Create a custom role or edit one (never Owner)."""
-        return self.apply(
-            lambda d: d.put_role(role),
-            actor=actor,
-            action="put_role",
-            target=f"{role.workspace}/role:{role.id}",
-        )
-
-    def remove_role(self, workspace: str, role: str, *, actor: str = "system") -> PolicyDelta:
-        """Delete a custom role nobody holds."""
-        return self.apply(
-            lambda d: d.remove_role(workspace, role),
-            actor=actor,
-            action="remove_role",
-            target=f"{workspace}/role:{role}",
-        )
-
-    def put_person(self, person: User | Customer, *, actor: str = "system") -> PolicyDelta:
-        """Add a user or customer, or replace one (role, groups, status, Customer ID)."""
-        return self.apply(
-            lambda d: d.put_person(person), actor=actor, action="put_person", target=person.subject
-        )
-
-    def change_role(self, subject: str, role: str, *, actor: str = "system") -> PolicyDelta:
-        """Give a user or customer another role."""
-        return self.apply(
-            lambda d: d.put_person(attrs.evolve(d.person(subject), role=role)),
-            actor=actor,
-            action="change_role",
-            target=subject,
-        )
-
-    def set_status(self, subject: str, status: Status, *, actor: str = "system") -> PolicyDelta:
-        """Disable or re-enable a user or customer."""
-        return self.apply(
-            lambda d: d.set_status(subject, status),
-            actor=actor,
-            action="set_status",
-            target=subject,
-        )
-
-    def set_customer_id(
-        self, subject: str, customer_id: str, *, actor: str = "system"
-    ) -> PolicyDelta:
-        """Edit a customer's Customer ID (its access moves with it)."""
-
-        def change(d: Directory) -> set[Owner]:
-            person = d.person(subject)
-            if not isinstance(person, Customer):
-                raise InvalidInput(
-                    f"{subject} is not a customer; only customers have a Customer ID"
-                )
-            return d.put_person(attrs.evolve(person, customer_id=customer_id))
-
-        return self.apply(change, actor=actor, action="set_customer_id", target=subject)
-
-    def remove_person(self, subject: str, *, actor: str = "system") -> PolicyDelta:
-        """Remove a user or customer with their grants."""
-        return self.apply(
-            lambda d: d.remove_person(subject), actor=actor, action="remove_person", target=subject
-        )
-
-    def add_member(self, subject: str, group: str, *, actor: str = "system") -> PolicyDelta:
-        """Put a user or customer into a group."""
-        return self.apply(
-            lambda d: d.put_person(_with_groups(d, subject, add=group)),
-            actor=actor,
-            action="add_member",
-            target=subject,
-        )
-
-    def remove_member(self, subject: str, group: str, *, actor: str = "system") -> PolicyDelta:
-        """Take a user or customer out of a group."""
-        return self.apply(
-            lambda d: d.put_person(_with_groups(d, subject, drop=group)),
-            actor=actor,
-            action="remove_member",
-            target=subject,
-        )
-
-    def put_group(self, group: Group, *, actor: str = "system") -> PolicyDelta:
-        """Create or rename a group."""
-        return self.apply(
-            lambda d: d.put_group(group),
-            actor=actor,
-            action="put_group",
-            target=f"{group.workspace}/group:{group.id}",
-        )
-
-    def remove_group(self, workspace: str, group: str, *, actor: str = "system") -> PolicyDelta:
-        """Delete a group; members lose only the access that came through it."""
-        return self.apply(
-            lambda d: d.remove_group(workspace, group),
-            actor=actor,
-            action="remove_group",
-            target=f"{workspace}/group:{group}",
-        )
-
-    def put_api(self, api: Api, *, actor: str = "system") -> PolicyDelta:
-        """Register an API or edit it."""
-        return self.apply(
-            lambda d: d.put_api(api), actor=actor, action="put_api", target=api.object
-        )
-
-    def record_customer_ids(
-        self, workspace: str, api: str, customer_ids: Iterable[str], *, actor: str = "system"
-    ) -> PolicyDelta:
-        """Record Customer IDs seen in an API's traffic (added to those already seen)."""
-        # A lone string is one Customer ID, not a set of one-letter ones.
-        seen = frozenset((customer_ids,) if isinstance(customer_ids, str) else customer_ids)
-
-        def change(d: Directory) -> set[Owner]:
-            current = d.api(workspace, api)
-            return d.put_api(attrs.evolve(current, customer_ids=current.customer_ids | seen))
-
-        return self.apply(
-            change, actor=actor, action="record_customer_ids", target=f"{workspace}/{api}"
-        )
-
-    def remove_api(self, workspace: str, api: str, *, actor: str = "system") -> PolicyDelta:
-        """Remove an API with its grants and exclusions."""
-        return self.apply(
-            lambda d: d.remove_api(workspace, api),
-            actor=actor,
-            action="remove_api",
-            target=f"{workspace}/{api}",
-        )
-
-    def add_access(self, grant: Grant, *, actor: str = "system") -> PolicyDelta:
-        """Add access to an API (for a customer, this lifts an exclusion)."""
-        return self.apply(
-            lambda d: d.add_access(grant),
-            actor=actor,
-            action="add_access",
-            target=f"{grant.workspace}/{grant.api}",
-        )
-
-    def remove_access(
-        self, workspace: str, api: str, target: str, *, actor: str = "system"
-    ) -> PolicyDelta:
-        """Remove one entry from an API's access list (a customer becomes excluded)."""
-        return self.apply(
-            lambda d: d.remove_access(workspace, api, target),
-            actor=actor,
-            action="remove_access",
-            target=f"{workspace}/{api}",
-        )
-
-    def revoke_all(self, workspace: str, api: str, *, actor: str = "system") -> PolicyDelta:
-        """Revoke All Access to an API."""
-        return self.apply(
-            lambda d: d.revoke_all(workspace, api),
-            actor=actor,
-            action="revoke_all",
-            target=f"{workspace}/{api}",
-        )
-
-
-def _with_groups(
-    d: Directory, subject: str, *, add: str | None = None, drop: str | None = None
-) -> User | Customer:
-    person = d.person(subject)
-    groups = set(person.groups)
-    if add is not None:
-        d.group(person.workspace, add)
-        groups.add(add)
-    if drop is not None:
-        if drop not in groups:
-            raise NotFound(f"{subject} is not a member of group {drop!r}")
-        groups.discard(drop)
-    return attrs.evolve(person, groups=frozenset(groups))
+            tx.delta = delta
+            tx.revision = self._index.revision

@@ -14,18 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rbac_kit import (
-    ALL_ENVIRONMENTS,
-    ApiScope,
-    Conflict,
-    Forbidden,
-    Permission,
-    RbacKitError,
-    Role,
-    Status,
-)
+from rbac_kit import SYSTEM, ApiScope, Conflict, Forbidden, Permission, RbacKitError, Role, Status
 from rbac_kit.admin._guards import free_slug, role_excess, unique
 from rbac_kit.admin._management import Management
+from rbac_kit.model import ALL_ENVIRONMENTS
 from tests.admin.test_management import (
     ANN,
     BOB,
@@ -53,7 +45,9 @@ def world() -> World:
 
 def _add(world: World, id: str, role: str) -> str:
     """Add user ``id`` with ``role`` (by the Owner) and return its subject."""
-    world.mgmt.add_user(ANN, "acme", email=f"{id}@acme.io", name=id.title(), role=role, id=id)
+    world.mgmt.people.add_user(
+        ANN, workspace="acme", email=f"{id}@acme.io", name=id.title(), role=role, id=id
+    )
     return f"user:{id}"
 
 
@@ -104,15 +98,15 @@ def test_role_excess(role: Role, holder: Role, expected: tuple[str, ...]) -> Non
 def test_free_slug(name: str, taken: tuple[str, ...], expected: str) -> None:
     """A slug of the name, suffixed past the taken ones, at most 40 characters before a suffix."""
     world = build_world()
-    world.mgmt.create_group(ANN, "acme", "Taken", id="scratch")
+    world.mgmt.groups.create(ANN, workspace="acme", name="Taken", id="scratch")
     for group_id in taken:
-        world.mgmt.create_group(ANN, "acme", f"name of {group_id}", id=group_id)
+        world.mgmt.groups.create(ANN, workspace="acme", name=f"name of {group_id}", id=group_id)
     assert expected == free_slug(world.authz, "acme", "groups", name, "group")
 
 
 def test_name_without_ascii_gets_a_random_slug(world: World) -> None:
     """A group named only in non-Latin script gets ``group-`` and 6 random hex digits."""
-    group = world.mgmt.create_group(BOB, "acme", "日本")
+    group = world.mgmt.groups.create(BOB, workspace="acme", name="日本")
     assert re.fullmatch(r"group-[0-9a-f]{6}", group.id)
 
 
@@ -128,26 +122,30 @@ def test_unique() -> None:
 def test_administrator_cannot_give_owner(world: World) -> None:
     """Owner holds delete_workspace, which Administrator does not."""
     with refused(world, Forbidden, "user:bob may not give role 'Owner': .*delete_workspace"):
-        world.mgmt.add_user(BOB, "acme", email="e@acme.io", name="E", role="owner")
+        world.mgmt.people.add_user(BOB, workspace="acme", email="e@acme.io", name="E", role="owner")
     with refused(world, Forbidden, "user:bob may not give role 'Owner'"):
-        world.mgmt.change_role(BOB, "acme", CARL, "owner")
+        world.mgmt.people.change_role(BOB, workspace="acme", subject=CARL, role="owner")
 
 
 def test_administrator_can_give_administrator(world: World) -> None:
     """A role equal to the actor's own may be given."""
-    person = world.mgmt.change_role(BOB, "acme", CARL, "administrator")
+    person = world.mgmt.people.change_role(
+        BOB, workspace="acme", subject=CARL, role="administrator"
+    )
     assert (person.role, world.can(CARL, "manage_roles", "acme")) == ("administrator", True)
 
 
 def test_owner_can_give_owner(world: World) -> None:
     """An Owner may make another Owner."""
-    person = world.mgmt.change_role(ANN, "acme", BOB, "owner")
+    person = world.mgmt.people.change_role(ANN, workspace="acme", subject=BOB, role="owner")
     assert person.role == "owner"
 
 
 def test_narrow_role_gives_only_what_it_holds(world: World) -> None:
     """dana (ops: staging only, no view_requests) may give ops but not Member."""
-    eve = world.mgmt.add_user(DANA, "acme", email="eve@acme.io", name="Eve", role="ops")
+    eve = world.mgmt.people.add_user(
+        DANA, workspace="acme", email="eve@acme.io", name="Eve", role="ops"
+    )
     assert eve.role == "ops"
     with refused(
         world,
@@ -155,7 +153,9 @@ def test_narrow_role_gives_only_what_it_holds(world: World) -> None:
         "user:dana may not give role 'Member': it carries permissions view_requests; "
         "environments development, production beyond user:dana's own role 'Ops'",
     ):
-        world.mgmt.add_user(DANA, "acme", email="fay@acme.io", name="Fay", role="member")
+        world.mgmt.people.add_user(
+            DANA, workspace="acme", email="fay@acme.io", name="Fay", role="member"
+        )
 
 
 @pytest.mark.parametrize(
@@ -172,34 +172,47 @@ def test_custom_role_within_the_creator(
     """A custom role may only be created within the creator's own role."""
     _add_role_manager(world)
     with refused(world, Forbidden, f"user:rex may not create role 'New': it carries {match}"):
-        world.mgmt.create_role("user:rex", "acme", "New", **kwargs)  # type: ignore[arg-type]
+        world.mgmt.roles.create("user:rex", workspace="acme", name="New", **kwargs)  # type: ignore[arg-type]
 
 
 def test_custom_role_within_the_creator_succeeds(world: World) -> None:
     """A subset of the creator's role is created."""
     _add_role_manager(world)
-    role = world.mgmt.create_role(
-        "user:rex", "acme", "Viewer", ["view_api"], environments=["staging"]
+    role = world.mgmt.roles.create(
+        "user:rex",
+        workspace="acme",
+        name="Viewer",
+        permissions=["view_api"],
+        environments=["staging"],
     )
     assert (frozenset({"view_api"}), ApiScope.GRANTED) == (role.permissions, role.api_scope)
 
 
 def _add_role_manager(world: World) -> None:
     """rex holds 'roler': manage_roles and view_api in staging, granted APIs only."""
-    world.mgmt.create_role(
-        ANN, "acme", "Roler", ["manage_roles", "view_api"], environments=["staging"], id="roler"
+    world.mgmt.roles.create(
+        ANN,
+        workspace="acme",
+        name="Roler",
+        permissions=["manage_roles", "view_api"],
+        environments=["staging"],
+        id="roler",
     )
     _add(world, "rex", "roler")
 
 
 def test_edit_role_within_the_editor(world: World) -> None:
     """An Administrator may not edit a role above them, nor raise one above themselves."""
-    world.mgmt.create_role(ANN, "acme", "Top", EVERYTHING, api_scope="all", id="top")
+    world.mgmt.roles.create(
+        ANN, workspace="acme", name="Top", permissions=EVERYTHING, api_scope="all", id="top"
+    )
     with refused(world, Forbidden, "user:bob may not edit role 'Top': .*delete_workspace"):
-        world.mgmt.edit_role(BOB, "acme", "top", permissions=["view_api"])
+        world.mgmt.roles.edit(BOB, workspace="acme", role="top", permissions=["view_api"])
     with refused(world, Forbidden, "user:bob may not edit role 'Ops' this way: .*delete_work"):
-        world.mgmt.edit_role(BOB, "acme", "ops", permissions=["delete_workspace"])
-    role = world.mgmt.edit_role(BOB, "acme", "ops", permissions=["view_api", "edit_api"])
+        world.mgmt.roles.edit(BOB, workspace="acme", role="ops", permissions=["delete_workspace"])
+    role = world.mgmt.roles.edit(
+        BOB, workspace="acme", role="ops", permissions=["view_api", "edit_api"]
+    )
     assert (frozenset({"view_api", "edit_api"}), False) == (
         role.permissions,
         world.can(DANA, "edit_api", PAYMENTS),  # staging only: payments is production
@@ -212,15 +225,23 @@ def test_edit_role_within_the_editor(world: World) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        pytest.param(lambda m: m.disable(BOB, "acme", ANN), id="disable"),
-        pytest.param(lambda m: m.remove_person(BOB, "acme", ANN), id="remove"),
-        pytest.param(lambda m: m.change_role(BOB, "acme", ANN, "member"), id="change_role"),
-        pytest.param(lambda m: m.set_customer_id(BOB, "acme", CY, "New"), id="customer_id"),
+        pytest.param(lambda m: m.people.disable(BOB, workspace="acme", subject=ANN), id="disable"),
+        pytest.param(lambda m: m.people.remove(BOB, workspace="acme", subject=ANN), id="remove"),
+        pytest.param(
+            lambda m: m.people.change_role(BOB, workspace="acme", subject=ANN, role="member"),
+            id="change_role",
+        ),
+        pytest.param(
+            lambda m: m.people.set_customer_id(
+                BOB, workspace="acme", subject=CY, customer_id="New"
+            ),
+            id="customer_id",
+        ),
     ],
 )
 def test_administrator_cannot_touch_an_owner(world: World, call: Call) -> None:
     """Even with a second Owner, an Administrator may not change or remove an Owner."""
-    world.mgmt.change_role(ANN, "acme", CY, "owner")
+    world.mgmt.people.change_role(ANN, workspace="acme", subject=CY, role="owner")
     with refused(world, Forbidden, "user:bob may not .*: their role 'Owner' carries"):
         call(world.mgmt)
 
@@ -228,13 +249,13 @@ def test_administrator_cannot_touch_an_owner(world: World, call: Call) -> None:
 def test_narrow_role_cannot_disable_an_administrator(world: World) -> None:
     """dana's ops role is below Administrator: she may not disable bob."""
     with refused(world, Forbidden, "user:dana may not disable user:bob: their role 'Admin"):
-        world.mgmt.disable(DANA, "acme", BOB)
+        world.mgmt.people.disable(DANA, workspace="acme", subject=BOB)
 
 
 def test_owner_can_remove_another_owner(world: World) -> None:
     """With two Owners, one may remove the other."""
     zed = _add(world, "zed", "owner")
-    world.mgmt.remove_person(ANN, "acme", zed)
+    world.mgmt.people.remove(ANN, workspace="acme", subject=zed)
     assert not world.can(zed, "view_people", "acme")
 
 
@@ -245,33 +266,35 @@ def test_owner_can_remove_another_owner(world: World) -> None:
 def test_nobody_changes_their_own_role(world: World, actor: str) -> None:
     """Not even an Owner may change their own role."""
     with refused(world, Forbidden, f"{actor} may not change their own role"):
-        world.mgmt.change_role(actor, "acme", actor, "member")
+        world.mgmt.people.change_role(actor, workspace="acme", subject=actor, role="member")
 
 
 def test_last_owner_cannot_leave(world: World) -> None:
     """The only active Owner may not disable or remove themselves."""
     with refused(world, Conflict, "user:ann is the last active Owner of workspace 'acme'"):
-        world.mgmt.disable(ANN, "acme", ANN)
+        world.mgmt.people.disable(ANN, workspace="acme", subject=ANN)
     with refused(world, Conflict, "user:ann is the last active Owner .* cannot be removed"):
-        world.mgmt.remove_person(ANN, "acme", ANN)
+        world.mgmt.people.remove(ANN, workspace="acme", subject=ANN)
 
 
 def test_last_active_owner_cannot_be_demoted(world: World) -> None:
     """A disabled second Owner does not count; enabled, it does."""
-    world.mgmt.create_role(ANN, "acme", "Super", EVERYTHING, api_scope="all", id="super")
+    world.mgmt.roles.create(
+        ANN, workspace="acme", name="Super", permissions=EVERYTHING, api_scope="all", id="super"
+    )
     sam, zed = _add(world, "sam", "super"), _add(world, "zed", "owner")
-    world.mgmt.disable(ANN, "acme", zed)
+    world.mgmt.people.disable(ANN, workspace="acme", subject=zed)
     with refused(world, Conflict, "user:ann is the last active Owner .* cannot be demoted"):
-        world.mgmt.change_role(sam, "acme", ANN, "administrator")
-    world.mgmt.enable(sam, "acme", zed)
-    person = world.mgmt.change_role(sam, "acme", ANN, "administrator")
+        world.mgmt.people.change_role(sam, workspace="acme", subject=ANN, role="administrator")
+    world.mgmt.people.enable(sam, workspace="acme", subject=zed)
+    person = world.mgmt.people.change_role(sam, workspace="acme", subject=ANN, role="administrator")
     assert (person.role, world.can(ANN, "delete_workspace", "acme")) == ("administrator", False)
 
 
 def test_an_owner_may_leave_when_another_is_active(world: World) -> None:
     """With a second active Owner, the first may disable themselves."""
     _add(world, "zed", "owner")
-    person = world.mgmt.disable(ANN, "acme", ANN)
+    person = world.mgmt.people.disable(ANN, workspace="acme", subject=ANN)
     assert (person.status, world.can(ANN, "view_people", "acme")) == (Status.DISABLED, False)
 
 
@@ -281,67 +304,80 @@ def test_an_owner_may_leave_when_another_is_active(world: World) -> None:
 def test_group_membership_needs_reach_of_every_group_api(world: World) -> None:
     """eng grants payments (production), which dana does not reach; stage grants search."""
     with refused(world, Forbidden, "user:dana may not add members to group 'eng': .*acme/pay"):
-        world.mgmt.add_member(DANA, "acme", "eng", CY)
+        world.mgmt.groups.add_member(DANA, workspace="acme", group="eng", subject=CY)
     with refused(world, Forbidden, "user:dana may not add members to group 'eng'"):
-        world.mgmt.add_user(DANA, "acme", email="e@acme.io", name="E", role="ops", groups=["eng"])
-    world.mgmt.add_member(DANA, "acme", "stage", CY)
+        world.mgmt.people.add_user(
+            DANA, workspace="acme", email="e@acme.io", name="E", role="ops", groups=["eng"]
+        )
+    world.mgmt.groups.add_member(DANA, workspace="acme", group="stage", subject=CY)
     assert world.can(CY, "view_api", SEARCH)
 
 
 def test_group_without_grants_needs_no_reach(world: World) -> None:
     """Joining a group that grants nothing gives nothing: any group manager may do it."""
-    world.mgmt.create_group(DANA, "acme", "Empty", id="empty", members=[CY])
-    person = world.mgmt.add_member(DANA, "acme", "empty", CARL)
+    world.mgmt.groups.create(DANA, workspace="acme", name="Empty", id="empty", members=[CY])
+    person = world.mgmt.groups.add_member(DANA, workspace="acme", group="empty", subject=CARL)
     assert frozenset({"eng", "empty"}) == person.groups
 
 
 def test_api_access_needs_reach(world: World) -> None:
     """dana manages access to search, which she reaches, but not to payments or billing."""
     with refused(world, Forbidden, "user:dana may not add access to API 'acme/payments'"):
-        world.mgmt.add_access(DANA, "acme", "payments", CY)
+        world.mgmt.access.add(DANA, workspace="acme", api="payments", targets=CY)
     with refused(world, Forbidden, "user:dana may not remove access to API 'acme/payments'"):
-        world.mgmt.remove_access(DANA, "acme", "payments", "group:eng")
+        world.mgmt.access.remove(DANA, workspace="acme", api="payments", target="group:eng")
     with refused(world, Forbidden, "user:dana may not revoke all access to API 'acme/billing'"):
-        world.mgmt.revoke_all(DANA, "acme", "billing")
-    world.mgmt.add_access(DANA, "acme", "search", [CARL, "group:eng"])
+        world.mgmt.access.revoke_all(DANA, workspace="acme", api="billing")
+    world.mgmt.access.add(DANA, workspace="acme", api="search", targets=[CARL, "group:eng"])
     assert world.can(CARL, "view_api", SEARCH)
 
 
 def test_customer_id_needs_reach_of_its_apis(world: World) -> None:
     """sue reaches only search: she may not give a Customer ID seen on payments."""
-    world.mgmt.create_role(
+    world.mgmt.roles.create(
         ANN,
-        "acme",
-        "Support",
-        ["manage_people", "view_api", "view_requests"],
+        workspace="acme",
+        name="Support",
+        permissions=["manage_people", "view_api", "view_requests"],
         id="support",
     )
     sue = _add(world, "sue", "support")
-    world.mgmt.add_access(ANN, "acme", "search", sue)
-    world.mgmt.record_customer_ids("system", "acme", "payments", ["Pay Co"])
-    world.mgmt.record_customer_ids("system", "acme", "search", ["Search Co"])
+    world.mgmt.access.add(ANN, workspace="acme", api="search", targets=sue)
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="payments", customer_ids=["Pay Co"]
+    )
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="search", customer_ids=["Search Co"]
+    )
     with refused(world, Forbidden, "user:sue may not give customer:.* Customer ID 'Pay Co'"):
-        world.mgmt.add_customer(sue, "acme", email="p@p.io", customer_id="Pay Co")
+        world.mgmt.people.add_customer(sue, workspace="acme", email="p@p.io", customer_id="Pay Co")
     with refused(world, Forbidden, "user:sue may not give customer:cy the Customer ID 'Pay Co'"):
-        world.mgmt.set_customer_id(sue, "acme", CY, "Pay Co")
-    customer = world.mgmt.set_customer_id(sue, "acme", CY, "Search Co")
+        world.mgmt.people.set_customer_id(sue, workspace="acme", subject=CY, customer_id="Pay Co")
+    customer = world.mgmt.people.set_customer_id(
+        sue, workspace="acme", subject=CY, customer_id="Search Co"
+    )
     assert (customer.customer_id, world.can(CY, "view_api", SEARCH)) == ("Search Co", True)
 
 
 def test_api_environment_within_the_actor(world: World) -> None:
     """ben creates and edits APIs in staging only: production is refused."""
-    world.mgmt.create_role(
-        ANN, "acme", "Builder", ["create_api", "edit_api"], environments=["staging"], id="builder"
+    world.mgmt.roles.create(
+        ANN,
+        workspace="acme",
+        name="Builder",
+        permissions=["create_api", "edit_api"],
+        environments=["staging"],
+        id="builder",
     )
     ben = _add(world, "ben", "builder")
     with refused(world, Forbidden, "user:ben may not register API 'acme/prod' into production"):
-        world.mgmt.register_api(ben, "acme", "Prod", id="prod")
-    api = world.mgmt.register_api(ben, "acme", "Lab", environment="staging")
+        world.mgmt.apis.register(ben, workspace="acme", name="Prod", id="prod")
+    api = world.mgmt.apis.register(ben, workspace="acme", name="Lab", environment="staging")
     assert world.can(ben, "edit_api", api.object)  # its creator is granted it
     with refused(world, Forbidden, "user:ben may not move API 'acme/lab' into production"):
-        world.mgmt.edit_api(ben, "acme", api.id, environment="production")
+        world.mgmt.apis.edit(ben, workspace="acme", api=api.id, environment="production")
     with refused(world, Forbidden, "user:ben may not edit_api on API 'acme/payments'"):
-        world.mgmt.edit_api(ben, "acme", "payments", name="P")
+        world.mgmt.apis.edit(ben, workspace="acme", api="payments", name="P")
 
 
 # -- random sequences ---------------------------------------------------------------------
@@ -368,8 +404,27 @@ operations = st.one_of(
 )
 
 
+#: Each operation of the random sequences: its handle, method and keyword names.
+OPERATIONS = {
+    "change_role": ("people", "change_role", ("subject", "role")),
+    "disable": ("people", "disable", ("subject",)),
+    "enable": ("people", "enable", ("subject",)),
+    "remove_person": ("people", "remove", ("subject",)),
+    "add_member": ("groups", "add_member", ("group", "subject")),
+    "remove_member": ("groups", "remove_member", ("group", "subject")),
+    "add_access": ("access", "add", ("api", "targets")),
+    "remove_access": ("access", "remove", ("api", "target")),
+    "revoke_all": ("access", "revoke_all", ("api",)),
+    "remove_api": ("apis", "remove", ("api",)),
+    "set_customer_id": ("people", "set_customer_id", ("subject", "customer_id")),
+}
+
+
 def _run(m: Management, actor: str, op: tuple[str, ...]) -> None:
-    getattr(m, op[0])(actor, "acme", *op[1:])
+    handle, method, names = OPERATIONS[op[0]]
+    getattr(getattr(m, handle), method)(
+        actor, workspace="acme", **dict(zip(names, op[1:], strict=True))
+    )
 
 
 @given(st.lists(st.tuples(st.sampled_from(ACTORS), operations), max_size=12))

@@ -16,14 +16,12 @@ import attrs
 import pytest
 
 from rbac_kit import (
+    SYSTEM,
     Api,
     Authorizer,
-    ChangeRecord,
     Conflict,
     Customer,
-    Directory,
     Environment,
-    Exclusion,
     Forbidden,
     Group,
     InvalidInput,
@@ -38,6 +36,8 @@ from rbac_kit import (
     customer_id_subject,
 )
 from rbac_kit.admin._management import Management
+from rbac_kit.model import Directory, Exclusion
+from rbac_kit.policy import ChangeRecord
 
 ANN, BOB, CARL, DANA = "user:ann", "user:bob", "user:carl", "user:dana"
 CAT, CY, GUS = "customer:cat", "customer:cy", "user:gus"
@@ -67,6 +67,21 @@ class World:
         return self.authz.directory
 
 
+class RecordingSink:
+    """A sink that keeps every change record, and refuses changes while ``refusal`` is set."""
+
+    def __init__(self) -> None:
+        self.records: list[ChangeRecord] = []
+        self.refusal: Exception | None = None
+
+    def persist(self, directory: Directory, change: ChangeRecord) -> int:
+        """Record ``change`` (or raise the refusal); it commits at the next revision."""
+        if self.refusal is not None:
+            raise self.refusal
+        self.records.append(change)
+        return change.base + 1
+
+
 def build_world() -> World:
     """Two workspaces built through Management itself.
 
@@ -77,37 +92,48 @@ def build_world() -> World:
     (production), search and billing (staging). Group eng is granted payments,
     group stage is granted search. globex: Owner gus, API ledger.
     """
-    authz = Authorizer()
-    records: list[ChangeRecord] = []
-
-    def sink(_: Directory, record: ChangeRecord) -> None:
-        records.append(record)
-
-    authz.sink = sink
+    sink = RecordingSink()
+    authz = Authorizer(sink=sink)
+    records = sink.records
     m = Management(authz)
-    m.create_workspace(
-        Workspace(id="acme", name="Acme"),
+    m.workspaces.create(
+        SYSTEM,
+        workspace=Workspace(id="acme", name="Acme"),
         owner=User(workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="owner"),
     )
-    m.create_workspace(
-        Workspace(id="globex", name="Globex"),
+    m.workspaces.create(
+        SYSTEM,
+        workspace=Workspace(id="globex", name="Globex"),
         owner=User(workspace="globex", id="gus", email="gus@globex.io", name="Gus", role="owner"),
     )
-    m.register_api(GUS, "globex", "Ledger", id="ledger")
-    m.add_user(ANN, "acme", email="bob@acme.io", name="Bob", role="administrator", id="bob")
-    m.create_role(ANN, "acme", "Ops", OPS_PERMISSIONS, environments=["staging"], id="ops")
-    m.add_user(ANN, "acme", email="dana@acme.io", name="Dana", role="ops", id="dana")
-    m.register_api(ANN, "acme", "Payments", id="payments")
-    m.register_api(ANN, "acme", "Search", id="search", environment="staging")
-    m.register_api(ANN, "acme", "Billing", id="billing", environment="staging")
-    m.create_group(ANN, "acme", "Eng", id="eng")
-    m.create_group(ANN, "acme", "Stage", id="stage")
-    m.add_access(ANN, "acme", "payments", "group:eng")
-    m.add_access(ANN, "acme", "search", ["group:stage", DANA])
-    m.add_user(ANN, "acme", email="carl@acme.io", name="Carl", groups=["eng"], id="carl")
-    m.add_customer(ANN, "acme", email="cat@cat.io", customer_id="ACME", id="cat")
-    m.add_customer(ANN, "acme", email="cy@cy.io", customer_id="Big Co", id="cy")
-    m.record_customer_ids("system", "acme", "payments", ["ACME"])
+    m.apis.register(GUS, workspace="globex", name="Ledger", id="ledger")
+    m.people.add_user(
+        ANN, workspace="acme", email="bob@acme.io", name="Bob", role="administrator", id="bob"
+    )
+    m.roles.create(
+        ANN,
+        workspace="acme",
+        name="Ops",
+        permissions=OPS_PERMISSIONS,
+        environments=["staging"],
+        id="ops",
+    )
+    m.people.add_user(
+        ANN, workspace="acme", email="dana@acme.io", name="Dana", role="ops", id="dana"
+    )
+    m.apis.register(ANN, workspace="acme", name="Payments", id="payments")
+    m.apis.register(ANN, workspace="acme", name="Search", id="search", environment="staging")
+    m.apis.register(ANN, workspace="acme", name="Billing", id="billing", environment="staging")
+    m.groups.create(ANN, workspace="acme", name="Eng", id="eng")
+    m.groups.create(ANN, workspace="acme", name="Stage", id="stage")
+    m.access.add(ANN, workspace="acme", api="payments", targets="group:eng")
+    m.access.add(ANN, workspace="acme", api="search", targets=["group:stage", DANA])
+    m.people.add_user(
+        ANN, workspace="acme", email="carl@acme.io", name="Carl", groups=["eng"], id="carl"
+    )
+    m.people.add_customer(ANN, workspace="acme", email="cat@cat.io", customer_id="ACME", id="cat")
+    m.people.add_customer(ANN, workspace="acme", email="cy@cy.io", customer_id="Big Co", id="cy")
+    m.apis.record_customer_ids(SYSTEM, workspace="acme", api="payments", customer_ids=["ACME"])
     return World(authz=authz, mgmt=m, records=records)
 
 
@@ -169,21 +195,21 @@ def test_world_decisions(world: World) -> None:
 def test_changes_record_the_actor(world: World) -> None:
     """Each operation is one change whose record names the actor, the operation and target."""
     world.records.clear()
-    world.mgmt.add_member(BOB, "acme", "stage", CARL)
-    world.mgmt.record_customer_ids("system", "acme", "search", ["Big Co"])
+    world.mgmt.groups.add_member(BOB, workspace="acme", group="stage", subject=CARL)
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="search", customer_ids=["Big Co"]
+    )
     expected = [(BOB, "add_member", CARL), ("system", "record_customer_ids", SEARCH)]
     assert expected == [(r.actor, r.action, r.target) for r in world.records]
 
 
 def test_sink_failure_changes_nothing(world: World) -> None:
     """A store that refuses the change (its sink raises) leaves everything as it was."""
-
-    def failing(_: Directory, __: ChangeRecord) -> None:
-        raise Conflict("store is read-only")
-
-    world.authz.sink = failing
+    sink = world.authz.sink
+    assert isinstance(sink, RecordingSink)
+    sink.refusal = Conflict("store is read-only")
     with refused(world, Conflict, "read-only"):
-        world.mgmt.add_member(BOB, "acme", "stage", CARL)
+        world.mgmt.groups.add_member(BOB, workspace="acme", group="stage", subject=CARL)
 
 
 # -- workspaces -------------------------------------------------------------------
@@ -192,7 +218,9 @@ def test_sink_failure_changes_nothing(world: World) -> None:
 def test_create_workspace_makes_the_first_owner(world: World) -> None:
     """create_workspace adds the workspace and its Owner, recorded as done by system."""
     owner = User(workspace="initech", id="ivy", email="ivy@initech.io", name="Ivy", role="owner")
-    created = world.mgmt.create_workspace(Workspace(id="initech", name="Initech"), owner=owner)
+    created = world.mgmt.workspaces.create(
+        SYSTEM, workspace=Workspace(id="initech", name="Initech"), owner=owner
+    )
     assert (Workspace(id="initech", name="Initech"), True) == (
         created,
         world.can("user:ivy", "delete_workspace", "initech"),
@@ -223,14 +251,18 @@ def test_create_workspace_refusals(
 ) -> None:
     """A first owner from elsewhere, not an Owner, disabled, or with a taken id is refused."""
     with refused(world, error, match):
-        world.mgmt.create_workspace(Workspace(id="initech", name="Initech"), owner=owner)
+        world.mgmt.workspaces.create(
+            SYSTEM, workspace=Workspace(id="initech", name="Initech"), owner=owner
+        )
 
 
 def test_create_workspace_twice_is_a_conflict(world: World) -> None:
     """An existing workspace cannot be created again."""
     owner = User(workspace="acme", id="zed", email="zed@acme.io", name="Zed", role="owner")
     with refused(world, Conflict, "workspace 'acme' already exists"):
-        world.mgmt.create_workspace(Workspace(id="acme", name="Acme 2"), owner=owner)
+        world.mgmt.workspaces.create(
+            SYSTEM, workspace=Workspace(id="acme", name="Acme 2"), owner=owner
+        )
 
 
 # -- roles ------------------------------------------------------------------------
@@ -238,8 +270,12 @@ def test_create_workspace_twice_is_a_conflict(world: World) -> None:
 
 def test_create_role_generates_a_slug_id(world: World) -> None:
     """A role without an id gets a slug of its name, suffixed when the slug is taken."""
-    first = world.mgmt.create_role(BOB, "acme", "Support Team", ["view_api"])
-    second = world.mgmt.create_role(BOB, "acme", "Support-Team", ["view_api"])
+    first = world.mgmt.roles.create(
+        BOB, workspace="acme", name="Support Team", permissions=["view_api"]
+    )
+    second = world.mgmt.roles.create(
+        BOB, workspace="acme", name="Support-Team", permissions=["view_api"]
+    )
     expected = ("support-team", "support-team-2")
     assert expected == (first.id, second.id)
     assert first == world.directory.role("acme", "support-team")
@@ -247,7 +283,9 @@ def test_create_role_generates_a_slug_id(world: World) -> None:
 
 def test_edit_role_changes_what_holders_may_do(world: World) -> None:
     """Editing a role's permissions changes every holder's decisions at once."""
-    role = world.mgmt.edit_role(BOB, "acme", "member", permissions=["view_api", "edit_api"])
+    role = world.mgmt.roles.edit(
+        BOB, workspace="acme", role="member", permissions=["view_api", "edit_api"]
+    )
     assert (frozenset({"view_api", "edit_api"}), True, False) == (
         role.permissions,
         world.can(CARL, "edit_api", PAYMENTS),
@@ -257,8 +295,8 @@ def test_edit_role_changes_what_holders_may_do(world: World) -> None:
 
 def test_delete_role_removes_an_unused_custom_role(world: World) -> None:
     """A custom role nobody holds can be deleted."""
-    world.mgmt.create_role(BOB, "acme", "Temp", ["view_api"], id="temp")
-    world.mgmt.delete_role(BOB, "acme", "temp")
+    world.mgmt.roles.create(BOB, workspace="acme", name="Temp", permissions=["view_api"], id="temp")
+    world.mgmt.roles.delete(BOB, workspace="acme", role="temp")
     assert "temp" not in world.directory.workspace("acme").roles
 
 
@@ -267,7 +305,9 @@ def test_delete_role_removes_an_unused_custom_role(world: World) -> None:
 
 def test_add_user_generates_a_random_id(world: World) -> None:
     """A user without an id gets 10 random hexadecimal characters and can act at once."""
-    user = world.mgmt.add_user(BOB, "acme", email="Eve@ACME.io", name="Eve", groups=["eng"])
+    user = world.mgmt.people.add_user(
+        BOB, workspace="acme", email="Eve@ACME.io", name="Eve", groups=["eng"]
+    )
     assert re.fullmatch(r"[0-9a-f]{10}", user.id)
     expected = ("Eve@acme.io", True)
     assert expected == (user.email, world.can(user.subject, "view_api", PAYMENTS))
@@ -275,8 +315,12 @@ def test_add_user_generates_a_random_id(world: World) -> None:
 
 def test_add_customer_gets_access_by_customer_id(world: World) -> None:
     """A new customer whose Customer ID was seen on an API has access to it."""
-    customer = world.mgmt.add_customer(BOB, "acme", email="z@z.io", customer_id="Zed Inc")
-    world.mgmt.record_customer_ids("system", "acme", "billing", ["Zed Inc"])
+    customer = world.mgmt.people.add_customer(
+        BOB, workspace="acme", email="z@z.io", customer_id="Zed Inc"
+    )
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="billing", customer_ids=["Zed Inc"]
+    )
     expected = ("customer", True, False)
     assert expected == (
         customer.role,
@@ -287,16 +331,16 @@ def test_add_customer_gets_access_by_customer_id(world: World) -> None:
 
 def test_change_role_of_a_customer(world: World) -> None:
     """A customer's role is editable; its decisions follow the new role."""
-    updated = world.mgmt.change_role(BOB, "acme", CAT, "no_access")
+    updated = world.mgmt.people.change_role(BOB, workspace="acme", subject=CAT, role="no_access")
     expected = ("no_access", False)
     assert expected == (updated.role, world.can(CAT, "view_api", PAYMENTS))
 
 
 def test_disable_and_enable(world: World) -> None:
     """A disabled person is denied; enabling restores what they had."""
-    world.mgmt.disable(BOB, "acme", CARL)
+    world.mgmt.people.disable(BOB, workspace="acme", subject=CARL)
     denied = world.can(CARL, "view_api", PAYMENTS)
-    person = world.mgmt.enable(BOB, "acme", CARL)
+    person = world.mgmt.people.enable(BOB, workspace="acme", subject=CARL)
     expected = (False, Status.ACTIVE, True)
     assert expected == (
         denied,
@@ -307,7 +351,7 @@ def test_disable_and_enable(world: World) -> None:
 
 def test_remove_person_drops_their_grants(world: World) -> None:
     """Removing a person removes them and their grants."""
-    world.mgmt.remove_person(ANN, "acme", DANA)
+    world.mgmt.people.remove(ANN, workspace="acme", subject=DANA)
     expected = (False, ["group:stage"])
     assert expected == (
         world.can(DANA, "view_api", SEARCH),
@@ -320,7 +364,7 @@ def test_remove_person_drops_their_grants(world: World) -> None:
 
 def test_create_group_with_members(world: World) -> None:
     """Initial members join in the same change; the group gets a slug id."""
-    group = world.mgmt.create_group(BOB, "acme", "Night Shift", members=[CARL, CAT])
+    group = world.mgmt.groups.create(BOB, workspace="acme", name="Night Shift", members=[CARL, CAT])
     assert (Group(workspace="acme", id="night-shift", name="Night Shift"), ["create_group"]) == (
         group,
         [r.action for r in world.records[-1:]],
@@ -331,16 +375,16 @@ def test_create_group_with_members(world: World) -> None:
 
 def test_rename_group(world: World) -> None:
     """Renaming keeps the id, members and grants."""
-    renamed = world.mgmt.rename_group(BOB, "acme", "eng", "Engineering")
+    renamed = world.mgmt.groups.rename(BOB, workspace="acme", group="eng", name="Engineering")
     expected = ("Engineering", True)
     assert expected == (renamed.name, world.can(CARL, "view_api", PAYMENTS))
 
 
 def test_add_and_remove_member(world: World) -> None:
     """Membership gives the group's access; leaving takes it away."""
-    world.mgmt.add_member(BOB, "acme", "stage", CY)
+    world.mgmt.groups.add_member(BOB, workspace="acme", group="stage", subject=CY)
     joined = world.can(CY, "view_api", SEARCH)
-    world.mgmt.remove_member(BOB, "acme", "stage", CY)
+    world.mgmt.groups.remove_member(BOB, workspace="acme", group="stage", subject=CY)
     expected = (True, False)
     assert expected == (joined, world.can(CY, "view_api", SEARCH))
 
@@ -350,7 +394,7 @@ def test_add_and_remove_member(world: World) -> None:
 
 def test_register_api_generates_a_slug_id(world: World) -> None:
     """An API without an id gets a slug of its name; all-APIs roles reach it at once."""
-    api = world.mgmt.register_api(BOB, "acme", "Payments", category="money")
+    api = world.mgmt.apis.register(BOB, workspace="acme", name="Payments", category="money")
     expected = ("payments-2", "money", True)
     assert expected == (
         api.id,
@@ -361,8 +405,10 @@ def test_register_api_generates_a_slug_id(world: World) -> None:
 
 def test_edit_api_moves_its_environment(world: World) -> None:
     """Moving an API to staging brings it into the staging-only role's reach."""
-    api = world.mgmt.edit_api(BOB, "acme", "payments", environment="staging", name="Pay")
-    world.mgmt.add_access(BOB, "acme", "payments", DANA)
+    api = world.mgmt.apis.edit(
+        BOB, workspace="acme", api="payments", environment="staging", name="Pay"
+    )
+    world.mgmt.access.add(BOB, workspace="acme", api="payments", targets=DANA)
     expected = (Environment.STAGING, "Pay", True)
     assert expected == (
         api.environment,
@@ -373,20 +419,24 @@ def test_edit_api_moves_its_environment(world: World) -> None:
 
 def test_record_customer_ids_by_an_editor(world: World) -> None:
     """A subject holding edit_api on the API may record Customer IDs, like the host."""
-    api = world.mgmt.record_customer_ids(BOB, "acme", "search", ["Big Co", "ACME"])
+    api = world.mgmt.apis.record_customer_ids(
+        BOB, workspace="acme", api="search", customer_ids=["Big Co", "ACME"]
+    )
     assert (frozenset({"Big Co", "ACME"}), BOB) == (api.customer_ids, world.records[-1].actor)
 
 
 def test_record_known_customer_ids_is_no_change(world: World) -> None:
     """Recording IDs already recorded returns the API and makes no change record."""
     before = len(world.records)
-    api = world.mgmt.record_customer_ids("system", "acme", "payments", ["ACME"])
+    api = world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="payments", customer_ids=["ACME"]
+    )
     assert (frozenset({"ACME"}), before) == (api.customer_ids, len(world.records))
 
 
 def test_remove_api(world: World) -> None:
     """Removing an API removes its grants; nobody can use it any more."""
-    world.mgmt.remove_api(BOB, "acme", "payments")
+    world.mgmt.apis.remove(BOB, workspace="acme", api="payments")
     expected: tuple[bool, list[str]] = (False, [])
     assert expected == (
         world.can(CARL, "view_api", PAYMENTS),
@@ -399,7 +449,9 @@ def test_remove_api(world: World) -> None:
 
 def test_add_access_to_many_targets_at_once(world: World) -> None:
     """Users, customers and groups are granted in one change, granted_by the actor."""
-    grants = world.mgmt.add_access(BOB, "acme", "billing", [CARL, CY, "group:eng"])
+    grants = world.mgmt.access.add(
+        BOB, workspace="acme", api="billing", targets=[CARL, CY, "group:eng"]
+    )
     expected_grants = [(CARL, BOB), (CY, BOB), ("group:eng", BOB)]
     assert expected_grants == [(g.target, g.granted_by) for g in grants]
     expected_decisions = [True, True]
@@ -411,7 +463,7 @@ def test_add_access_to_many_targets_at_once(world: World) -> None:
 
 def test_remove_access_of_a_user(world: World) -> None:
     """Removing a user's direct grant removes that access."""
-    world.mgmt.remove_access(BOB, "acme", "search", DANA)
+    world.mgmt.access.remove(BOB, workspace="acme", api="search", target=DANA)
     assert not world.can(DANA, "view_api", SEARCH)
 
 
@@ -420,171 +472,171 @@ def test_remove_access_of_a_user(world: World) -> None:
 Call = Callable[[Management], object]
 REFUSALS: list[tuple[str, Call, type[RbacKitError], str]] = [
     # Actors that may not act at all.
-    ("system as an actor", lambda m: m.add_user("system", "acme", email="e@e.io", name="E"),
+    ("system as an actor", lambda m: m.people.add_user("system", workspace="acme", email="e@e.io", name="E"),
      Forbidden, "system may not manage_people in workspace 'acme': unknown subject"),
-    ("unknown actor", lambda m: m.create_group("user:nobody", "acme", "X"),
+    ("unknown actor", lambda m: m.groups.create("user:nobody", workspace="acme", name="X"),
      Forbidden, "user:nobody may not manage_groups"),
-    ("actor of another workspace", lambda m: m.create_role(GUS, "acme", "X", ["view_api"]),
+    ("actor of another workspace", lambda m: m.roles.create(GUS, workspace="acme", name="X", permissions=["view_api"]),
      Forbidden, "user:gus may not manage_roles in workspace 'acme': .*belongs to workspace"),
-    ("unknown workspace", lambda m: m.create_group(BOB, "nowhere", "X"),
+    ("unknown workspace", lambda m: m.groups.create(BOB, workspace="nowhere", name="X"),
      Forbidden, "user:bob may not manage_groups in workspace 'nowhere'"),
-    ("customer", lambda m: m.add_access(CAT, "acme", "payments", CY),
+    ("customer", lambda m: m.access.add(CAT, workspace="acme", api="payments", targets=CY),
      Forbidden, "customer:cat may not manage_api_access"),
     # Roles.
-    ("member creates role", lambda m: m.create_role(CARL, "acme", "X", ["view_api"]),
+    ("member creates role", lambda m: m.roles.create(CARL, workspace="acme", name="X", permissions=["view_api"]),
      Forbidden, "user:carl may not manage_roles in workspace 'acme': role 'Member' does not"),
-    ("unknown permission", lambda m: m.create_role(BOB, "acme", "X", ["fly"]),
+    ("unknown permission", lambda m: m.roles.create(BOB, workspace="acme", name="X", permissions=["fly"]),
      UnknownAction, "unknown action 'fly'"),
-    ("bad environment", lambda m: m.create_role(BOB, "acme", "X", [], environments=["moon"]),
+    ("bad environment", lambda m: m.roles.create(BOB, workspace="acme", name="X", permissions=[], environments=["moon"]),
      InvalidInput, "environment 'moon'"),
-    ("duplicate role name", lambda m: m.create_role(BOB, "acme", "OPS", ["view_api"]),
+    ("duplicate role name", lambda m: m.roles.create(BOB, workspace="acme", name="OPS", permissions=["view_api"]),
      Conflict, "a role named 'OPS' already exists"),
-    ("duplicate role id", lambda m: m.create_role(BOB, "acme", "X", [], id="ops"),
+    ("duplicate role id", lambda m: m.roles.create(BOB, workspace="acme", name="X", permissions=[], id="ops"),
      Conflict, "role id 'ops' already exists"),
-    ("bad role id", lambda m: m.create_role(BOB, "acme", "X", [], id="no way"),
+    ("bad role id", lambda m: m.roles.create(BOB, workspace="acme", name="X", permissions=[], id="no way"),
      InvalidInput, "role id 'no way'"),
-    ("edit unknown role", lambda m: m.edit_role(BOB, "acme", "ghost", name="G"),
+    ("edit unknown role", lambda m: m.roles.edit(BOB, workspace="acme", role="ghost", name="G"),
      NotFound, "no role 'ghost'"),
-    ("edit nothing", lambda m: m.edit_role(BOB, "acme", "ops"),
+    ("edit nothing", lambda m: m.roles.edit(BOB, workspace="acme", role="ops"),
      InvalidInput, "edit_role needs at least one"),
-    ("edit Owner", lambda m: m.edit_role(ANN, "acme", "owner", name="Boss"),
+    ("edit Owner", lambda m: m.roles.edit(ANN, workspace="acme", role="owner", name="Boss"),
      Conflict, "the Owner role cannot be edited"),
-    ("edit name clash", lambda m: m.edit_role(BOB, "acme", "ops", name="member"),
+    ("edit name clash", lambda m: m.roles.edit(BOB, workspace="acme", role="ops", name="member"),
      Conflict, "a role named 'member' already exists"),
-    ("delete Owner", lambda m: m.delete_role(ANN, "acme", "owner"),
+    ("delete Owner", lambda m: m.roles.delete(ANN, workspace="acme", role="owner"),
      Conflict, "built-in role 'Owner' cannot be deleted"),
-    ("delete built-in", lambda m: m.delete_role(ANN, "acme", "no_access"),
+    ("delete built-in", lambda m: m.roles.delete(ANN, workspace="acme", role="no_access"),
      Conflict, "built-in role 'No Access' cannot be deleted"),
-    ("delete role in use", lambda m: m.delete_role(ANN, "acme", "ops"),
+    ("delete role in use", lambda m: m.roles.delete(ANN, workspace="acme", role="ops"),
      Conflict, "role 'Ops' \\(ops\\) is in use: held by 1 person"),
-    ("delete unknown role", lambda m: m.delete_role(ANN, "acme", "ghost"),
+    ("delete unknown role", lambda m: m.roles.delete(ANN, workspace="acme", role="ghost"),
      NotFound, "no role 'ghost'"),
-    ("member deletes role", lambda m: m.delete_role(CARL, "acme", "ops"),
+    ("member deletes role", lambda m: m.roles.delete(CARL, workspace="acme", role="ops"),
      Forbidden, "user:carl may not manage_roles"),
     # People.
-    ("member adds user", lambda m: m.add_user(CARL, "acme", email="e@e.io", name="E"),
+    ("member adds user", lambda m: m.people.add_user(CARL, workspace="acme", email="e@e.io", name="E"),
      Forbidden, "user:carl may not manage_people in workspace 'acme'"),
-    ("bad email", lambda m: m.add_user(BOB, "acme", email="nope", name="E"),
+    ("bad email", lambda m: m.people.add_user(BOB, workspace="acme", email="nope", name="E"),
      InvalidInput, "email 'nope' is not a valid email"),
-    ("taken email", lambda m: m.add_user(BOB, "acme", email="CARL@ACME.IO", name="E"),
+    ("taken email", lambda m: m.people.add_user(BOB, workspace="acme", email="CARL@ACME.IO", name="E"),
      Conflict, "email 'CARL@acme.io' is already used by user:carl"),
-    ("taken user id", lambda m: m.add_user(BOB, "acme", email="e@e.io", name="E", id="carl"),
+    ("taken user id", lambda m: m.people.add_user(BOB, workspace="acme", email="e@e.io", name="E", id="carl"),
      Conflict, "user:carl already exists"),
     ("user id taken in another workspace",
-     lambda m: m.add_user(BOB, "acme", email="e@e.io", name="E", id="gus"),
+     lambda m: m.people.add_user(BOB, workspace="acme", email="e@e.io", name="E", id="gus"),
      Conflict, "user:gus already exists"),
-    ("unknown role", lambda m: m.add_user(BOB, "acme", email="e@e.io", name="E", role="boss"),
+    ("unknown role", lambda m: m.people.add_user(BOB, workspace="acme", email="e@e.io", name="E", role="boss"),
      NotFound, "no role 'boss'"),
-    ("unknown group", lambda m: m.add_user(BOB, "acme", email="e@e.io", name="E", groups=["x"]),
+    ("unknown group", lambda m: m.people.add_user(BOB, workspace="acme", email="e@e.io", name="E", groups=["x"]),
      NotFound, "no group 'x'"),
-    ("empty name", lambda m: m.add_user(BOB, "acme", email="e@e.io", name="  "),
+    ("empty name", lambda m: m.people.add_user(BOB, workspace="acme", email="e@e.io", name="  "),
      InvalidInput, "user name must not be empty"),
     ("Customer ID with spaces",
-     lambda m: m.add_customer(BOB, "acme", email="e@e.io", customer_id=" ACME"),
+     lambda m: m.people.add_customer(BOB, workspace="acme", email="e@e.io", customer_id=" ACME"),
      InvalidInput, "surrounding whitespace"),
     ("taken Customer ID",
-     lambda m: m.add_customer(BOB, "acme", email="e@e.io", customer_id="ACME"),
+     lambda m: m.people.add_customer(BOB, workspace="acme", email="e@e.io", customer_id="ACME"),
      Conflict, "Customer ID 'ACME' already belongs to customer 'cat'"),
     ("bad customer name",
-     lambda m: m.add_customer(BOB, "acme", email="e@e.io", customer_id="E", name="a\x00b"),
+     lambda m: m.people.add_customer(BOB, workspace="acme", email="e@e.io", customer_id="E", name="a\x00b"),
      InvalidInput, "customer name .* contains control characters"),
-    ("change role of unknown", lambda m: m.change_role(BOB, "acme", "user:ghost", "member"),
+    ("change role of unknown", lambda m: m.people.change_role(BOB, workspace="acme", subject="user:ghost", role="member"),
      NotFound, "no user:ghost in workspace 'acme'"),
-    ("change role of someone elsewhere", lambda m: m.change_role(BOB, "acme", GUS, "member"),
+    ("change role of someone elsewhere", lambda m: m.people.change_role(BOB, workspace="acme", subject=GUS, role="member"),
      NotFound, "no user:gus in workspace 'acme'"),
-    ("change role, malformed subject", lambda m: m.change_role(BOB, "acme", "carl", "member"),
-     InvalidInput, "person 'carl' must be named 'user:<id>' or 'customer:<id>'"),
-    ("change to unknown role", lambda m: m.change_role(BOB, "acme", CARL, "boss"),
+    ("change role, malformed subject", lambda m: m.people.change_role(BOB, workspace="acme", subject="carl", role="member"),
+     InvalidInput, "person 'carl' must be 'user:<id>' or 'customer:<id>'"),
+    ("change to unknown role", lambda m: m.people.change_role(BOB, workspace="acme", subject=CARL, role="boss"),
      NotFound, "no role 'boss'"),
-    ("change to the same role", lambda m: m.change_role(BOB, "acme", CARL, "member"),
+    ("change to the same role", lambda m: m.people.change_role(BOB, workspace="acme", subject=CARL, role="member"),
      Conflict, "user:carl already holds role 'Member'"),
-    ("Customer ID of a user", lambda m: m.set_customer_id(BOB, "acme", CARL, "X"),
+    ("Customer ID of a user", lambda m: m.people.set_customer_id(BOB, workspace="acme", subject=CARL, customer_id="X"),
      InvalidInput, "user:carl is not a customer"),
-    ("same Customer ID", lambda m: m.set_customer_id(BOB, "acme", CAT, "ACME"),
+    ("same Customer ID", lambda m: m.people.set_customer_id(BOB, workspace="acme", subject=CAT, customer_id="ACME"),
      Conflict, "customer:cat already has Customer ID 'ACME'"),
-    ("Customer ID of another", lambda m: m.set_customer_id(BOB, "acme", CY, "ACME"),
+    ("Customer ID of another", lambda m: m.people.set_customer_id(BOB, workspace="acme", subject=CY, customer_id="ACME"),
      Conflict, "Customer ID 'ACME' already belongs to customer 'cat'"),
-    ("bad Customer ID", lambda m: m.set_customer_id(BOB, "acme", CY, "a\nb"),
+    ("bad Customer ID", lambda m: m.people.set_customer_id(BOB, workspace="acme", subject=CY, customer_id="a\nb"),
      InvalidInput, "contains control characters"),
-    ("enable the active", lambda m: m.enable(BOB, "acme", CARL),
+    ("enable the active", lambda m: m.people.enable(BOB, workspace="acme", subject=CARL),
      Conflict, "user:carl is already active"),
-    ("member disables", lambda m: m.disable(CARL, "acme", CY),
+    ("member disables", lambda m: m.people.disable(CARL, workspace="acme", subject=CY),
      Forbidden, "user:carl may not manage_people"),
-    ("remove unknown", lambda m: m.remove_person(BOB, "acme", "customer:ghost"),
+    ("remove unknown", lambda m: m.people.remove(BOB, workspace="acme", subject="customer:ghost"),
      NotFound, "no customer:ghost in workspace 'acme'"),
     # Groups.
-    ("member creates group", lambda m: m.create_group(CARL, "acme", "X"),
+    ("member creates group", lambda m: m.groups.create(CARL, workspace="acme", name="X"),
      Forbidden, "user:carl may not manage_groups in workspace 'acme'"),
-    ("group name clash", lambda m: m.create_group(BOB, "acme", "ENG"),
+    ("group name clash", lambda m: m.groups.create(BOB, workspace="acme", name="ENG"),
      Conflict, "a group named 'ENG' already exists"),
-    ("group id clash", lambda m: m.create_group(BOB, "acme", "X", id="eng"),
+    ("group id clash", lambda m: m.groups.create(BOB, workspace="acme", name="X", id="eng"),
      Conflict, "group id 'eng' already exists"),
-    ("unknown initial member", lambda m: m.create_group(BOB, "acme", "X", members=["user:zz"]),
+    ("unknown initial member", lambda m: m.groups.create(BOB, workspace="acme", name="X", members=["user:zz"]),
      NotFound, "no user:zz in workspace 'acme'"),
-    ("rename unknown group", lambda m: m.rename_group(BOB, "acme", "ghost", "G"),
+    ("rename unknown group", lambda m: m.groups.rename(BOB, workspace="acme", group="ghost", name="G"),
      NotFound, "no group 'ghost'"),
-    ("rename to taken name", lambda m: m.rename_group(BOB, "acme", "stage", "eng"),
+    ("rename to taken name", lambda m: m.groups.rename(BOB, workspace="acme", group="stage", name="eng"),
      Conflict, "a group named 'eng' already exists"),
-    ("add member twice", lambda m: m.add_member(BOB, "acme", "eng", CARL),
+    ("add member twice", lambda m: m.groups.add_member(BOB, workspace="acme", group="eng", subject=CARL),
      Conflict, "user:carl is already a member of group 'eng'"),
-    ("add member to unknown group", lambda m: m.add_member(BOB, "acme", "ghost", CARL),
+    ("add member to unknown group", lambda m: m.groups.add_member(BOB, workspace="acme", group="ghost", subject=CARL),
      NotFound, "no group 'ghost'"),
-    ("remove non-member", lambda m: m.remove_member(BOB, "acme", "stage", CARL),
+    ("remove non-member", lambda m: m.groups.remove_member(BOB, workspace="acme", group="stage", subject=CARL),
      Conflict, "user:carl is not a member of group 'stage'"),
-    ("delete unknown group", lambda m: m.delete_group(BOB, "acme", "ghost"),
+    ("delete unknown group", lambda m: m.groups.delete(BOB, workspace="acme", group="ghost"),
      NotFound, "no group 'ghost'"),
-    ("member deletes group", lambda m: m.delete_group(CARL, "acme", "eng"),
+    ("member deletes group", lambda m: m.groups.delete(CARL, workspace="acme", group="eng"),
      Forbidden, "user:carl may not manage_groups"),
     # APIs.
-    ("member registers API", lambda m: m.register_api(CARL, "acme", "X"),
+    ("member registers API", lambda m: m.apis.register(CARL, workspace="acme", name="X"),
      Forbidden, "user:carl may not create_api in workspace 'acme'"),
-    ("API id clash", lambda m: m.register_api(BOB, "acme", "X", id="search"),
+    ("API id clash", lambda m: m.apis.register(BOB, workspace="acme", name="X", id="search"),
      Conflict, "API id 'search' already exists"),
-    ("bad API id", lambda m: m.register_api(BOB, "acme", "X", id="Not_A_Slug"),
+    ("bad API id", lambda m: m.apis.register(BOB, workspace="acme", name="X", id="Not_A_Slug"),
      InvalidInput, "api id 'Not_A_Slug' is not a valid slug"),
-    ("bad API environment", lambda m: m.register_api(BOB, "acme", "X", environment="moon"),
+    ("bad API environment", lambda m: m.apis.register(BOB, workspace="acme", name="X", environment="moon"),
      InvalidInput, "environment 'moon'"),
-    ("member edits API", lambda m: m.edit_api(CARL, "acme", "payments", name="P"),
+    ("member edits API", lambda m: m.apis.edit(CARL, workspace="acme", api="payments", name="P"),
      Forbidden, "user:carl may not edit_api on API 'acme/payments': role 'Member' does not"),
-    ("edit unknown API", lambda m: m.edit_api(BOB, "acme", "ghost", name="G"),
+    ("edit unknown API", lambda m: m.apis.edit(BOB, workspace="acme", api="ghost", name="G"),
      NotFound, "no API 'ghost'"),
-    ("edit API of another workspace", lambda m: m.edit_api(BOB, "globex", "ledger", name="L"),
+    ("edit API of another workspace", lambda m: m.apis.edit(BOB, workspace="globex", api="ledger", name="L"),
      Forbidden, "user:bob may not edit_api on API 'globex/ledger': .*not a member"),
-    ("edit API with nothing", lambda m: m.edit_api(BOB, "acme", "payments"),
+    ("edit API with nothing", lambda m: m.apis.edit(BOB, workspace="acme", api="payments"),
      InvalidInput, "edit_api needs at least one"),
     ("disabled-free member records IDs",
-     lambda m: m.record_customer_ids(CARL, "acme", "payments", ["Big Co"]),
+     lambda m: m.apis.record_customer_ids(CARL, workspace="acme", api="payments", customer_ids=["Big Co"]),
      Forbidden, "user:carl may not edit_api on API 'acme/payments'"),
     ("system records on unknown API",
-     lambda m: m.record_customer_ids("system", "acme", "ghost", ["X"]),
+     lambda m: m.apis.record_customer_ids(SYSTEM, workspace="acme", api="ghost", customer_ids=["X"]),
      NotFound, "no API 'ghost'"),
     ("record a bad Customer ID",
-     lambda m: m.record_customer_ids("system", "acme", "payments", ["X "]),
+     lambda m: m.apis.record_customer_ids(SYSTEM, workspace="acme", api="payments", customer_ids=["X "]),
      InvalidInput, "surrounding whitespace"),
-    ("member removes API", lambda m: m.remove_api(CARL, "acme", "payments"),
+    ("member removes API", lambda m: m.apis.remove(CARL, workspace="acme", api="payments"),
      Forbidden, "user:carl may not delete_api on API 'acme/payments'"),
-    ("remove unknown API", lambda m: m.remove_api(BOB, "acme", "ghost"),
+    ("remove unknown API", lambda m: m.apis.remove(BOB, workspace="acme", api="ghost"),
      NotFound, "no API 'ghost'"),
     # Access.
-    ("member adds access", lambda m: m.add_access(CARL, "acme", "payments", CY),
+    ("member adds access", lambda m: m.access.add(CARL, workspace="acme", api="payments", targets=CY),
      Forbidden, "user:carl may not manage_api_access in workspace 'acme'"),
-    ("access to unknown API", lambda m: m.add_access(BOB, "acme", "ghost", CY),
+    ("access to unknown API", lambda m: m.access.add(BOB, workspace="acme", api="ghost", targets=CY),
      NotFound, "no API 'ghost'"),
-    ("access for nobody", lambda m: m.add_access(BOB, "acme", "payments", []),
+    ("access for nobody", lambda m: m.access.add(BOB, workspace="acme", api="payments", targets=[]),
      InvalidInput, "add_access needs at least one"),
-    ("malformed target", lambda m: m.add_access(BOB, "acme", "payments", [CY, "role:owner"]),
+    ("malformed target", lambda m: m.access.add(BOB, workspace="acme", api="payments", targets=[CY, "role:owner"]),
      InvalidInput, "access target 'role:owner' must be"),
-    ("unknown target", lambda m: m.add_access(BOB, "acme", "payments", [CY, "group:ghost"]),
+    ("unknown target", lambda m: m.access.add(BOB, workspace="acme", api="payments", targets=[CY, "group:ghost"]),
      NotFound, "no group 'ghost'"),
-    ("duplicate grant", lambda m: m.add_access(BOB, "acme", "payments", [CY, "group:eng"]),
+    ("duplicate grant", lambda m: m.access.add(BOB, workspace="acme", api="payments", targets=[CY, "group:eng"]),
      Conflict, "group:eng already has access to API 'acme/payments'"),
-    ("remove access not held", lambda m: m.remove_access(BOB, "acme", "payments", CY),
+    ("remove access not held", lambda m: m.access.remove(BOB, workspace="acme", api="payments", target=CY),
      NotFound, "customer:cy has no access to API 'payments'"),
-    ("remove group-only access of a user", lambda m: m.remove_access(BOB, "acme", "payments", CARL),
+    ("remove group-only access of a user", lambda m: m.access.remove(BOB, workspace="acme", api="payments", target=CARL),
      NotFound, "user:carl has no direct grant on API 'payments' .*groups: eng"),
-    ("member revokes all", lambda m: m.revoke_all(CARL, "acme", "payments"),
+    ("member revokes all", lambda m: m.access.revoke_all(CARL, workspace="acme", api="payments"),
      Forbidden, "user:carl may not manage_api_access"),
-    ("revoke all on unknown API", lambda m: m.revoke_all(BOB, "acme", "ghost"),
+    ("revoke all on unknown API", lambda m: m.access.revoke_all(BOB, workspace="acme", api="ghost"),
      NotFound, "no API 'ghost'"),
 ]  # fmt: skip
 
@@ -603,11 +655,11 @@ def test_refusals_change_nothing(
 
 def test_disabled_actor_may_do_nothing(world: World) -> None:
     """A disabled administrator is refused every operation."""
-    world.mgmt.disable(ANN, "acme", BOB)
+    world.mgmt.people.disable(ANN, workspace="acme", subject=BOB)
     with refused(world, Forbidden, "user:bob may not manage_groups in workspace 'acme': .*disab"):
-        world.mgmt.create_group(BOB, "acme", "X")
+        world.mgmt.groups.create(BOB, workspace="acme", name="X")
     with refused(world, Forbidden, "user:bob may not edit_api on API 'acme/payments': .*disab"):
-        world.mgmt.edit_api(BOB, "acme", "payments", name="P")
+        world.mgmt.apis.edit(BOB, workspace="acme", api="payments", name="P")
 
 
 # -- SPEC scenarios -----------------------------------------------------------------
@@ -615,10 +667,12 @@ def test_disabled_actor_may_do_nothing(world: World) -> None:
 
 def test_deleting_a_group_removes_only_the_access_through_it(world: World) -> None:
     """Carl keeps payments through his direct grant and search through stage; Eve loses all."""
-    world.mgmt.add_access(BOB, "acme", "payments", CARL)
-    world.mgmt.add_member(BOB, "acme", "stage", CARL)
-    eve = world.mgmt.add_user(BOB, "acme", email="eve@acme.io", name="Eve", groups=["eng"])
-    world.mgmt.delete_group(BOB, "acme", "eng")
+    world.mgmt.access.add(BOB, workspace="acme", api="payments", targets=CARL)
+    world.mgmt.groups.add_member(BOB, workspace="acme", group="stage", subject=CARL)
+    eve = world.mgmt.people.add_user(
+        BOB, workspace="acme", email="eve@acme.io", name="Eve", groups=["eng"]
+    )
+    world.mgmt.groups.delete(BOB, workspace="acme", group="eng")
     questions = [
         (CARL, "view_api", PAYMENTS),
         (CARL, "view_api", SEARCH),
@@ -635,7 +689,9 @@ def test_deleting_a_group_removes_only_the_access_through_it(world: World) -> No
 
 def test_a_customer_id_seen_on_several_apis_gives_access_to_all(world: World) -> None:
     """ACME seen on payments and billing: cat reaches both, and search not."""
-    world.mgmt.record_customer_ids("system", "acme", "billing", ["ACME"])
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="billing", customer_ids=["ACME"]
+    )
     questions = [(CAT, "view_api", o) for o in (PAYMENTS, BILLING, SEARCH)]
     expected = [True, True, False]
     assert expected == world.authz.can_many(questions)
@@ -643,8 +699,12 @@ def test_a_customer_id_seen_on_several_apis_gives_access_to_all(world: World) ->
 
 def test_editing_a_customer_id_moves_the_access(world: World) -> None:
     """cat's Customer ID becomes one seen on search: the access moves from payments to search."""
-    world.mgmt.record_customer_ids("system", "acme", "search", ["ACME-2"])
-    customer = world.mgmt.set_customer_id(BOB, "acme", CAT, "ACME-2")
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="search", customer_ids=["ACME-2"]
+    )
+    customer = world.mgmt.people.set_customer_id(
+        BOB, workspace="acme", subject=CAT, customer_id="ACME-2"
+    )
     questions = [(CAT, "view_api", PAYMENTS), (CAT, "view_api", SEARCH)]
     assert (isinstance(customer, Customer), [False, True]) == (
         True,
@@ -654,9 +714,9 @@ def test_editing_a_customer_id_moves_the_access(world: World) -> None:
 
 def test_removing_a_customer_excludes_it_and_add_access_lifts_it(world: World) -> None:
     """cat reaches payments by Customer ID; removal excludes it, Add Access lets it back."""
-    world.mgmt.remove_access(BOB, "acme", "payments", CAT)
+    world.mgmt.access.remove(BOB, workspace="acme", api="payments", target=CAT)
     excluded = (world.can(CAT, "view_api", PAYMENTS), len(world.directory.exclusions("acme")))
-    world.mgmt.add_access(BOB, "acme", "payments", CAT)
+    world.mgmt.access.add(BOB, workspace="acme", api="payments", targets=CAT)
     expected: tuple[tuple[bool, int], bool, list[Exclusion]] = ((False, 1), True, [])
     assert expected == (
         excluded,
@@ -667,8 +727,8 @@ def test_removing_a_customer_excludes_it_and_add_access_lifts_it(world: World) -
 
 def test_revoke_all_removes_every_grant_and_excludes_matching_customers(world: World) -> None:
     """After Revoke All nobody reaches payments by grant, group or Customer ID."""
-    world.mgmt.add_access(BOB, "acme", "payments", [CY, DANA])
-    world.mgmt.revoke_all(BOB, "acme", "payments")
+    world.mgmt.access.add(BOB, workspace="acme", api="payments", targets=[CY, DANA])
+    world.mgmt.access.revoke_all(BOB, workspace="acme", api="payments")
     questions = [(s, "view_api", PAYMENTS) for s in (CARL, CY, DANA, CAT)]
     expected_denials = [False, False, False, False]
     assert expected_denials == world.authz.can_many(questions)
@@ -684,16 +744,16 @@ def test_revoke_all_removes_every_grant_and_excludes_matching_customers(world: W
 
 def test_a_disabled_user_is_denied_everything(world: World) -> None:
     """Every question about a disabled administrator is a denial."""
-    world.mgmt.disable(ANN, "acme", BOB)
+    world.mgmt.people.disable(ANN, workspace="acme", subject=BOB)
     questions = [(BOB, p.value, o) for p in Permission for o in OBJECTS]
     assert [False] * len(questions) == world.authz.can_many(questions)
 
 
 def test_value_objects_returned_are_stored(world: World) -> None:
     """What each create returns is what the directory holds."""
-    role = world.mgmt.create_role(BOB, "acme", "Viewer", ["view_api"])
-    api = world.mgmt.register_api(BOB, "acme", "Reports", environment="development")
-    group = world.mgmt.create_group(BOB, "acme", "Readers")
+    role = world.mgmt.roles.create(BOB, workspace="acme", name="Viewer", permissions=["view_api"])
+    api = world.mgmt.apis.register(BOB, workspace="acme", name="Reports", environment="development")
+    group = world.mgmt.groups.create(BOB, workspace="acme", name="Readers")
     stored: tuple[Role, Api, Group] = (
         world.directory.role("acme", role.id),
         world.directory.api("acme", api.id),

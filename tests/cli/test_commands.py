@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import casbin
 import pytest
 
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import open_authorizer
+from rbac_kit.store import Store
 
 from .conftest import Cli
 
@@ -155,15 +157,17 @@ def test_custom_role_with_environment_scope(acme: Cli) -> None:
 
 
 def test_every_change_is_in_the_audit_log(acme: Cli) -> None:
-    events = acme("--json", "audit").json()
+    events = acme("--json", "audit", "acme", actor=OWNER).json()
     assert [e["action"] for e in events] == [
         "create_workspace", "register_api", "register_api", "add_user", "add_customer",
         "add_access",
     ]  # fmt: skip
     assert {e["actor"] for e in events[1:]} == {OWNER}
-    later = acme("--json", "audit", "--after", str(events[-2]["revision"])).json()
+    later = acme(
+        "--json", "audit", "acme", "--after", str(events[-2]["revision"]), actor=OWNER
+    ).json()
     assert [e["revision"] for e in later] == [events[-1]["revision"]]
-    assert "add_access" in acme("audit").out
+    assert "add_access" in acme("audit", actor="system").out
 
 
 def test_policy_export_loads_into_casbin_and_agrees(acme: Cli, tmp_path: Path) -> None:
@@ -183,5 +187,21 @@ def test_apis_and_subjects_lists(acme: Cli) -> None:
     assert "user:ann" in acme("--json", "subjects", "acme/payments", "view_api").json()
 
 
+def test_json_output_writes_times_as_iso_8601_in_utc(acme: Cli) -> None:
+    """``--json`` shows a grant's time as ISO 8601 text in UTC (``T``, ``+00:00``)."""
+    grants = acme.ok("--json", "access", "add", "acme", "orders", "user:ann", actor=OWNER).json()
+    at = grants[0]["granted_at"]
+    assert (at[10], at[-6:]) == ("T", "+00:00")
+    assert dt.datetime.fromisoformat(at).tzinfo == dt.UTC
+
+
 def test_workspace_list(acme: Cli) -> None:
-    assert acme("--json", "workspace", "list").json() == [{"id": "acme", "name": "Acme"}]
+    """An actor sees the workspaces it is a member of; the operator (--as system) all."""
+    acme.ok("workspace", "create", "beta", "--name", "Beta", "--owner-id", "bea",
+            "--owner-email", "bea@beta.io", "--owner-name", "Bea")  # fmt: skip
+    mine = [{"id": "acme", "name": "Acme"}]
+    assert mine == acme("--json", "workspace", "list", actor=OWNER).json()
+    everything = acme("--json", "workspace", "list", actor="system").json()
+    assert ["acme", "beta"] == [w["id"] for w in everything]
+    assert [] == acme("--json", "workspace", "list", actor="user:nobody").json()
+    assert 2 == acme("workspace", "list").status

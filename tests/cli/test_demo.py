@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from rbac_kit import verify_password
+from rbac_kit import open_authorizer
 from rbac_kit.cli import main
 from rbac_kit.cli._demo import QUESTIONS
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.onboarding import verify_password
+from rbac_kit.store import Store
 
 
 def test_demo_builds_through_management_and_import_and_explains(

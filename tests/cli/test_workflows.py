@@ -47,7 +47,7 @@ def _allowed(cli: Cli, subject: str, action: str, obj: str) -> bool:
 
 
 def _listed(cli: Cli, kind: str, *args: str) -> list[dict[str, Any]]:
-    page = cli.ok("--json", "list", kind, "acme", *args).json()
+    page = cli.ok("--json", "list", kind, "acme", *args, actor=OWNER).json()
     assert len(page["rows"]) <= page["total"]
     rows: list[dict[str, Any]] = page["rows"]
     return rows
@@ -146,7 +146,7 @@ def test_access_entry_removed_and_customer_excluded(acme: Cli) -> None:
         (r["users"], r["customers"], r["groups"])
         for r in _listed(acme, "apis", "--search", "sandbox")
     ]
-    audit = acme.ok("--json", "audit").json()
+    audit = acme.ok("--json", "audit", "acme", actor=OWNER).json()
     assert ["remove_access", "remove_access"] == [e["action"] for e in audit[-2:]]
 
 
@@ -160,6 +160,6 @@ def test_lists_search_sort_filter_and_page(acme: Cli) -> None:
     page = _listed(acme, "users", "--filter", "group=ops", "--sort", "email",
                    "--offset", "1", "--limit", "2")  # fmt: skip
     assert ["bea@acme.io", "cal@acme.io"] == [r["email"] for r in page]
-    text = acme.ok("list", "users", "acme", "--search", "CAL")
+    text = acme.ok("list", "users", "acme", "--search", "CAL", actor=OWNER)
     assert "cal@acme.io" in text.out
     assert "ann@acme.io" not in text.out

@@ -6,16 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rbac_kit import (
-    API_ACTIONS,
-    CATALOG_VERSION,
-    WORKSPACE_ACTIONS,
-    InvalidInput,
-    Level,
-    Permission,
-    UnknownAction,
-    level_of,
-)
+from rbac_kit import InvalidInput, Permission, UnknownAction
+from rbac_kit.model import API_ACTIONS, CATALOG_VERSION, WORKSPACE_ACTIONS, Level, level_of
 from rbac_kit.model._catalog import check_action, check_actions
 
 

@@ -12,13 +12,10 @@ import attrs
 import pytest
 
 from rbac_kit import (
-    AccessPaths,
     Api,
     Conflict,
     Customer,
-    Directory,
     Environment,
-    Exclusion,
     Grant,
     Group,
     InvalidInput,
@@ -28,8 +25,9 @@ from rbac_kit import (
     Status,
     User,
     Workspace,
-    compile_directory,
 )
+from rbac_kit.model import AccessPaths, Directory, Exclusion
+from rbac_kit.policy import compile_directory
 
 
 def _user(uid: str, role: str = "member", groups: tuple[str, ...] = (), ws: str = "acme") -> User:

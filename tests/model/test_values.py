@@ -8,27 +8,28 @@ import attrs
 import pytest
 
 from rbac_kit import (
-    ALL_ENVIRONMENTS,
-    API_ACTIONS,
-    BUILTIN_ROLE_IDS,
-    WORKSPACE_ACTIONS,
     Api,
     ApiScope,
     Customer,
     Environment,
-    Exclusion,
     Grant,
     Group,
     InvalidInput,
     Role,
     Status,
-    SubjectKind,
     UnknownAction,
     User,
     Workspace,
-    builtin_roles,
     customer_id_subject,
-    subject_key,
+)
+from rbac_kit.model import (
+    ALL_ENVIRONMENTS,
+    API_ACTIONS,
+    BUILTIN_ROLE_IDS,
+    WORKSPACE_ACTIONS,
+    Exclusion,
+    SubjectKind,
+    builtin_roles,
 )
 
 
@@ -254,12 +255,6 @@ def test_customer_name_is_optional_and_checked_when_given() -> None:
         _customer(name="  ")
     with pytest.raises(InvalidInput, match="control characters"):
         _customer(name="Big\x00Co")
-
-
-def test_subject_key_names_the_kind() -> None:
-    """Subject names carry their kind as a prefix."""
-    assert "user:u-1" == subject_key(SubjectKind.USER, "u-1")
-    assert "customer:u-1" == subject_key(SubjectKind.CUSTOMER, "u-1")
 
 
 @pytest.mark.parametrize(

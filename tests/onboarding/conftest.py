@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 import pytest
 
-from rbac_kit import Authorizer, Invitations, Management, MemorySender, User, Workspace
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import SYSTEM, Authorizer, Invitations, Management, User, Workspace, open_authorizer
+from rbac_kit.onboarding import MemorySender
+from rbac_kit.store import Store
 from tests.store.conftest import backend, databases, url
 
 __all__ = ["BASE_URL", "PASSWORD", "Clock", "World", "backend", "databases", "token_in", "url"]
@@ -84,14 +85,24 @@ def build_world(store: Store) -> World:
     authz = open_authorizer(store)
     mgmt = Management(authz)
     owner = User(workspace="acme", id="owner", email="boss@acme.io", name="Boss", role="owner")
-    mgmt.create_workspace(Workspace(id="acme", name="Acme"), owner=owner)
-    mgmt.add_user(OWNER, "acme", id="adm", email="adm@acme.io", name="Adm", role="administrator")
-    mgmt.add_user(OWNER, "acme", id="ann", email="ann@acme.io", name="Ann", role="member")
-    mgmt.register_api(OWNER, "acme", "Payments", id="payments")
-    mgmt.create_group(OWNER, "acme", "Ops", id="ops")
-    mgmt.create_group(OWNER, "acme", "Lobby", id="lobby")
-    mgmt.add_access(OWNER, "acme", "payments", "group:ops")
-    mgmt.create_role(OWNER, "acme", "Support", ["view_people", "invite_people"], id="support")
+    mgmt.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=owner)
+    mgmt.people.add_user(
+        OWNER, workspace="acme", id="adm", email="adm@acme.io", name="Adm", role="administrator"
+    )
+    mgmt.people.add_user(
+        OWNER, workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member"
+    )
+    mgmt.apis.register(OWNER, workspace="acme", name="Payments", id="payments")
+    mgmt.groups.create(OWNER, workspace="acme", name="Ops", id="ops")
+    mgmt.groups.create(OWNER, workspace="acme", name="Lobby", id="lobby")
+    mgmt.access.add(OWNER, workspace="acme", api="payments", targets="group:ops")
+    mgmt.roles.create(
+        OWNER,
+        workspace="acme",
+        name="Support",
+        permissions=["view_people", "invite_people"],
+        id="support",
+    )
     sender = MemorySender()
     clock = Clock()
     invitations = Invitations(

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import attrs
 
-from rbac_kit import Authorizer, Management, PasswordHashing, User, Workspace
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import SYSTEM, Authorizer, Management, User, Workspace, open_authorizer
+from rbac_kit.onboarding import PasswordHashing
+from rbac_kit.store import Store
 from tests.cli.conftest import Cli
 
 OWNER, ADMIN, ANN, PM = "user:owner", "user:adm", "user:ann", "user:pm"
@@ -46,18 +47,34 @@ def build_acme(store: Store) -> Acme:
 def populate(mgmt: Management) -> Management:
     """Make workspace ``acme`` (see :class:`Acme`) through ``mgmt``."""
     owner = User(workspace="acme", id="owner", email="boss@acme.io", name="Boss", role="owner")
-    mgmt.create_workspace(Workspace(id="acme", name="Acme"), owner=owner)
-    mgmt.add_user(OWNER, "acme", id="adm", email="adm@acme.io", name="Adm", role="administrator")
-    mgmt.add_user(OWNER, "acme", id="ann", email="ann@acme.io", name="Ann", role="member")
-    mgmt.create_role(OWNER, "acme", "People", ["view_people", "manage_people"], id="people")
-    mgmt.add_user(OWNER, "acme", id="pm", email="pm@acme.io", name="Pm", role="people")
-    mgmt.register_api(OWNER, "acme", "Payments", id="payments")
-    mgmt.register_api(OWNER, "acme", "Ledger", id="ledger")
-    mgmt.record_customer_ids("system", "acme", "ledger", ["C-TRAFFIC"])
-    mgmt.create_group(OWNER, "acme", "Ops", id="ops")
-    mgmt.create_group(OWNER, "acme", "Lobby", id="lobby")
-    mgmt.add_access(OWNER, "acme", "payments", "group:ops")
-    mgmt.add_customer(OWNER, "acme", id="c1", email="cust@acme.io", customer_id="C-1")
+    mgmt.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=owner)
+    mgmt.people.add_user(
+        OWNER, workspace="acme", id="adm", email="adm@acme.io", name="Adm", role="administrator"
+    )
+    mgmt.people.add_user(
+        OWNER, workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member"
+    )
+    mgmt.roles.create(
+        OWNER,
+        workspace="acme",
+        name="People",
+        permissions=["view_people", "manage_people"],
+        id="people",
+    )
+    mgmt.people.add_user(
+        OWNER, workspace="acme", id="pm", email="pm@acme.io", name="Pm", role="people"
+    )
+    mgmt.apis.register(OWNER, workspace="acme", name="Payments", id="payments")
+    mgmt.apis.register(OWNER, workspace="acme", name="Ledger", id="ledger")
+    mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="ledger", customer_ids=["C-TRAFFIC"]
+    )
+    mgmt.groups.create(OWNER, workspace="acme", name="Ops", id="ops")
+    mgmt.groups.create(OWNER, workspace="acme", name="Lobby", id="lobby")
+    mgmt.access.add(OWNER, workspace="acme", api="payments", targets="group:ops")
+    mgmt.people.add_customer(
+        OWNER, workspace="acme", id="c1", email="cust@acme.io", customer_id="C-1"
+    )
     return mgmt
 
 

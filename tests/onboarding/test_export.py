@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rbac_kit import (
+    SYSTEM,
     Customer,
     Forbidden,
     InvalidInput,
@@ -28,10 +29,11 @@ from rbac_kit import (
     Workspace,
     export_csv,
     import_people,
-    verify_password,
+    open_authorizer,
 )
+from rbac_kit.onboarding import verify_password
 from rbac_kit.onboarding.csv._safety import FORMULA_START, neutralise, restore
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store import Store
 from tests.store.helpers import Databases
 
 from .csv_world import ANN, CHEAP, CUSTOMERS, GOOD, OWNER, USERS, Acme, build_acme, parse_csv
@@ -58,10 +60,15 @@ def _export(
 def test_users_export_is_the_import_format_with_status_and_no_secrets(acme: Acme) -> None:
     """Header as the template plus status, rows by email, password cells empty, no hashes."""
     assert [*CUSTOMERS, "status"] == _export(acme, "customers")[0]
-    acme.mgmt.add_user(
-        OWNER, "acme", email="zed@acme.io", name="Zed", groups=["ops"], password_hash="$argon2id$x"
+    acme.mgmt.people.add_user(
+        OWNER,
+        workspace="acme",
+        email="zed@acme.io",
+        name="Zed",
+        groups=["ops"],
+        password_hash="$argon2id$x",
     )
-    acme.mgmt.disable(OWNER, "acme", "user:ann")
+    acme.mgmt.people.disable(OWNER, workspace="acme", subject="user:ann")
     rows = _export(acme, "users")
     assert [*USERS, "status"] == rows[0]
     assert ["adm@acme.io", "ann@acme.io", "boss@acme.io", "pm@acme.io", "zed@acme.io"] == [
@@ -74,9 +81,11 @@ def test_users_export_is_the_import_format_with_status_and_no_secrets(acme: Acme
 
 def test_formula_cells_come_out_neutralised(acme: Acme) -> None:
     """A name like =HYPERLINK(...) and Customer IDs like -42 or +44... get a leading quote."""
-    acme.mgmt.add_user(OWNER, "acme", email="=1+2@acme.io", name=HYPERLINK)
-    acme.mgmt.add_customer(OWNER, "acme", email="neg@c.io", customer_id="-42", name="@SUM(A1)")
-    acme.mgmt.add_customer(OWNER, "acme", email="tel@c.io", customer_id="+4412345")
+    acme.mgmt.people.add_user(OWNER, workspace="acme", email="=1+2@acme.io", name=HYPERLINK)
+    acme.mgmt.people.add_customer(
+        OWNER, workspace="acme", email="neg@c.io", customer_id="-42", name="@SUM(A1)"
+    )
+    acme.mgmt.people.add_customer(OWNER, workspace="acme", email="tel@c.io", customer_id="+4412345")
     users = _export(acme, "users")
     assert ["'=1+2@acme.io", "'" + HYPERLINK] == users[1][:2]
     customers = {r[0]: r for r in _export(acme, "customers")[1:]}
@@ -86,9 +95,9 @@ def test_formula_cells_come_out_neutralised(acme: Acme) -> None:
 
 def test_groups_export_lists_each_member_and_empty_groups(acme: Acme) -> None:
     """One row per member, by group name; a group with no members has one row of its own."""
-    acme.mgmt.add_member(OWNER, "acme", "ops", "user:ann")
-    acme.mgmt.add_member(OWNER, "acme", "ops", "customer:c1")
-    acme.mgmt.create_group(OWNER, "acme", "@admins", id="admins")
+    acme.mgmt.groups.add_member(OWNER, workspace="acme", group="ops", subject="user:ann")
+    acme.mgmt.groups.add_member(OWNER, workspace="acme", group="ops", subject="customer:c1")
+    acme.mgmt.groups.create(OWNER, workspace="acme", name="@admins", id="admins")
     rows = _export(acme, "groups")
     assert [
         ["group_id", "group_name", "member", "kind", "email", "name"],
@@ -102,12 +111,16 @@ def test_groups_export_lists_each_member_and_empty_groups(acme: Acme) -> None:
 def test_access_export_shows_who_has_access_and_how(acme: Acme) -> None:
     """Granted groups, then each person with a path: direct, through groups, by Customer ID."""
     m = acme.mgmt
-    m.add_member(OWNER, "acme", "ops", "user:ann")
-    m.add_access(OWNER, "acme", "payments", ["user:ann", "user:pm"])
-    m.record_customer_ids("system", "acme", "payments", ["C-1", "C-2"])
-    m.add_customer(OWNER, "acme", id="c2", email="two@c.io", customer_id="C-2")
-    m.remove_access(OWNER, "acme", "payments", "customer:c2")  # excluded: not listed
-    m.disable(OWNER, "acme", "user:pm")
+    m.groups.add_member(OWNER, workspace="acme", group="ops", subject="user:ann")
+    m.access.add(OWNER, workspace="acme", api="payments", targets=["user:ann", "user:pm"])
+    m.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="payments", customer_ids=["C-1", "C-2"]
+    )
+    m.people.add_customer(OWNER, workspace="acme", id="c2", email="two@c.io", customer_id="C-2")
+    m.access.remove(
+        OWNER, workspace="acme", api="payments", target="customer:c2"
+    )  # excluded: not listed
+    m.people.disable(OWNER, workspace="acme", subject="user:pm")
     rows = _export(acme, "access", api="payments")
     assert [
         [
@@ -124,7 +137,9 @@ def test_access_export_shows_who_has_access_and_how(acme: Acme) -> None:
 
 def test_exports_are_authorized(acme: Acme) -> None:
     """view_people for people and groups; view_api on the API for its access list."""
-    acme.mgmt.add_customer(OWNER, "acme", id="c9", email="c9@c.io", customer_id="C-9")
+    acme.mgmt.people.add_customer(
+        OWNER, workspace="acme", id="c9", email="c9@c.io", customer_id="C-9"
+    )
     with pytest.raises(Forbidden, match="view_people"):
         export_csv(acme.authz, "customer:c9", "acme", "users", io.StringIO())
     with pytest.raises(Forbidden, match="view_api"):
@@ -166,11 +181,24 @@ def _people(authz: Any, workspace: str) -> set[tuple[Any, ...]]:
 def test_round_trip_into_a_fresh_workspace(acme: Acme, databases: Databases) -> None:
     """Export users and customers, import them elsewhere: the same people, roles, groups, IDs."""
     m = acme.mgmt
-    m.create_role(OWNER, "acme", "Auditor", ["view_people"], id="auditor")
-    m.add_user(OWNER, "acme", email="=1+2@acme.io", name=HYPERLINK, role="auditor", groups=["ops"])
-    m.add_customer(OWNER, "acme", email="neg@c.io", customer_id="-42", groups=["lobby", "ops"])
-    m.add_customer(OWNER, "acme", email="q@c.io", customer_id="'=odd", name="'+quoted")
-    m.disable(OWNER, "acme", "user:ann")
+    m.roles.create(
+        OWNER, workspace="acme", name="Auditor", permissions=["view_people"], id="auditor"
+    )
+    m.people.add_user(
+        OWNER,
+        workspace="acme",
+        email="=1+2@acme.io",
+        name=HYPERLINK,
+        role="auditor",
+        groups=["ops"],
+    )
+    m.people.add_customer(
+        OWNER, workspace="acme", email="neg@c.io", customer_id="-42", groups=["lobby", "ops"]
+    )
+    m.people.add_customer(
+        OWNER, workspace="acme", email="q@c.io", customer_id="'=odd", name="'+quoted"
+    )
+    m.people.disable(OWNER, workspace="acme", subject="user:ann")
     files = {}
     for kind in ("users", "customers"):
         out = io.StringIO()
@@ -181,13 +209,19 @@ def test_round_trip_into_a_fresh_workspace(acme: Acme, databases: Databases) -> 
         authz = open_authorizer(fresh)
         target = Management(authz)
         boss = User(workspace="beta", id="boss", email="boss@beta.io", name="B", role="owner")
-        target.create_workspace(Workspace(id="beta", name="Beta"), owner=boss)
-        target.create_group("user:boss", "beta", "Ops", id="ops")
-        target.create_group("user:boss", "beta", "Lobby", id="lobby")
-        target.create_role(
-            "user:boss", "beta", "People", ["view_people", "manage_people"], id="people"
+        target.workspaces.create(SYSTEM, workspace=Workspace(id="beta", name="Beta"), owner=boss)
+        target.groups.create("user:boss", workspace="beta", name="Ops", id="ops")
+        target.groups.create("user:boss", workspace="beta", name="Lobby", id="lobby")
+        target.roles.create(
+            "user:boss",
+            workspace="beta",
+            name="People",
+            permissions=["view_people", "manage_people"],
+            id="people",
         )
-        target.create_role("user:boss", "beta", "Auditor", ["view_people"], id="auditor")
+        target.roles.create(
+            "user:boss", workspace="beta", name="Auditor", permissions=["view_people"], id="auditor"
+        )
         for kind in ("users", "customers"):
             import_people(
                 authz,

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from rbac_kit import (
+    SYSTEM,
     Customer,
     Forbidden,
     ImportRejected,
@@ -23,9 +24,10 @@ from rbac_kit import (
     User,
     Workspace,
     import_people,
-    verify_password,
+    open_authorizer,
 )
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.onboarding import verify_password
+from rbac_kit.store import Store
 from tests.store.helpers import dump
 
 from .csv_world import (
@@ -265,8 +267,9 @@ def test_a_bad_id_is_a_bad_row(acme: Acme, row_id: str, reason: str) -> None:
 
 def test_an_id_taken_in_another_workspace_is_a_bad_row(acme: Acme) -> None:
     """Subject names are unique across the store, not only in the workspace."""
-    acme.mgmt.create_workspace(
-        Workspace(id="beta", name="Beta"),
+    acme.mgmt.workspaces.create(
+        SYSTEM,
+        workspace=Workspace(id="beta", name="Beta"),
         owner=User(workspace="beta", id="bea", email="bea@beta.io", name="Bea", role="owner"),
     )
     data = csv_bytes((*USERS, "id"), ("x@acme.io", "X", "member", "", GOOD, "bea"))
@@ -332,7 +335,9 @@ def test_rows_checked_again_under_the_lock_after_hashing(acme: Acme) -> None:
 
     def meanwhile(done: int, total: int) -> None:
         if done == total:
-            acme.mgmt.add_user(OWNER, "acme", email="Dora@acme.io", name="Dora", id="dora")
+            acme.mgmt.people.add_user(
+                OWNER, workspace="acme", email="Dora@acme.io", name="Dora", id="dora"
+            )
 
     before = acme.store.revision()
     with pytest.raises(ImportRejected) as caught:
@@ -348,7 +353,9 @@ def test_rows_turned_bad_while_hashing_are_skipped_with_skip_bad_rows(acme: Acme
 
     def meanwhile(done: int, total: int) -> None:
         if done == total:
-            acme.mgmt.add_user(OWNER, "acme", email="dora@acme.io", name="Dora", id="dora")
+            acme.mgmt.people.add_user(
+                OWNER, workspace="acme", email="dora@acme.io", name="Dora", id="dora"
+            )
 
     report = import_people(
         acme.authz,

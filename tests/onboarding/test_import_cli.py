@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from rbac_kit import open_authorizer
 from rbac_kit.cli._csvio import ProgressBar
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store import Store
 from tests.cli.conftest import Cli, cli
 from tests.store.helpers import dump
 

@@ -13,23 +13,22 @@ import datetime as dt
 import pytest
 
 from rbac_kit import (
-    DEFAULT_EMAIL_DAYS,
+    SYSTEM,
     Authorizer,
     Conflict,
     Customer,
     Forbidden,
     InvalidInput,
     InvalidToken,
-    InvitationKind,
     Invitations,
-    InvitationStatus,
     Invitee,
-    MemorySender,
     NotFound,
     User,
+    open_authorizer,
 )
+from rbac_kit.onboarding import DEFAULT_EMAIL_DAYS, InvitationKind, InvitationStatus, MemorySender
 from rbac_kit.onboarding.invitations._acceptance import CANNOT_ACCEPT
-from rbac_kit.store import ListQuery, open_authorizer
+from rbac_kit.store import ListQuery
 from tests.store.helpers import dump
 
 from .conftest import ADMIN, ANN, BASE_URL, OWNER, PASSWORD, World, fast_hash
@@ -40,7 +39,7 @@ PAYMENTS = "acme/payments"
 def _invite_one(world: World, email: str = "new@acme.io", **fields: object) -> str:
     """Invite ``email`` as the owner, deliver, and return the token from the email."""
     world.invitations.invite(OWNER, "acme", [Invitee(email=email, **fields)])  # type: ignore[arg-type]
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     return world.tokens()[-1]
 
 
@@ -168,7 +167,7 @@ def test_reinviting_replaces_the_pending_invitation(world: World) -> None:
     (new,) = world.invitations.invite(
         OWNER, "acme", [Invitee(email="NEW@acme.io", role="no_access")]
     )
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     by_id = {i.id: i for i in world.invitations.list(OWNER, "acme").invitations}
     assert InvitationStatus.REVOKED == by_id[old.id].status
     assert f"replaced by invitation {new.id}" == by_id[old.id].problem
@@ -224,7 +223,9 @@ def test_nobody_invites_into_more_than_they_hold(
     world: World, actor: str, invitee: Invitee, error: type[Exception], message: str
 ) -> None:
     """``invite_people`` is needed, and no role or group beyond the inviter's own."""
-    world.mgmt.add_user(OWNER, "acme", id="sup", email="sup@acme.io", name="Sup", role="support")
+    world.mgmt.people.add_user(
+        OWNER, workspace="acme", id="sup", email="sup@acme.io", name="Sup", role="support"
+    )
     state = dump(world.store)
     with pytest.raises(error, match=message):
         world.invitations.invite(actor, "acme", [invitee])
@@ -233,7 +234,9 @@ def test_nobody_invites_into_more_than_they_hold(
 
 def test_support_may_invite_within_what_it_holds(world: World) -> None:
     """A custom role with ``invite_people`` invites into roles and groups it can give."""
-    world.mgmt.add_user(OWNER, "acme", id="sup", email="sup@acme.io", name="Sup", role="support")
+    world.mgmt.people.add_user(
+        OWNER, workspace="acme", id="sup", email="sup@acme.io", name="Sup", role="support"
+    )
     (invitation,) = world.invitations.invite(
         "user:sup", "acme", [Invitee(email="a@x.io", role="no_access", groups={"lobby"})]
     )
@@ -242,7 +245,9 @@ def test_support_may_invite_within_what_it_holds(world: World) -> None:
 
 def test_customer_invitation_creates_a_customer_with_its_customer_id(world: World) -> None:
     """A Customer ID makes a customer invitation (role Customer by default)."""
-    world.mgmt.record_customer_ids("system", "acme", "payments", ["G-1"])
+    world.mgmt.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="payments", customer_ids=["G-1"]
+    )
     token = _invite_one(world, "it@globex.io", customer_id="G-1")
     person = world.invitations.accept(token, name="Globex IT", password=PASSWORD)
     assert isinstance(person, Customer)
@@ -253,7 +258,9 @@ def test_customer_invitation_creates_a_customer_with_its_customer_id(world: Worl
 
 def test_a_customer_id_is_offered_once(world: World) -> None:
     """A Customer ID held by a customer, or on another pending invitation, is a conflict."""
-    world.mgmt.add_customer(OWNER, "acme", email="c@globex.io", customer_id="G-1", id="globex")
+    world.mgmt.people.add_customer(
+        OWNER, workspace="acme", email="c@globex.io", customer_id="G-1", id="globex"
+    )
     with pytest.raises(Conflict, match="already belongs to customer"):
         world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io", customer_id="G-1")])
     world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io", customer_id="G-2")])
@@ -333,7 +340,7 @@ def test_resend_gives_a_new_token_and_expiry(world: World) -> None:
         resent.status,
         resent.expires_at,
     )
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     assert 2 == len(world.sender.messages)
     with pytest.raises(InvalidToken):
         world.invitations.accept(old_token, name="Old", password=PASSWORD)
@@ -346,7 +353,7 @@ def test_resend_before_sending_sends_once(world: World) -> None:
     """A resend drops the unsent email: the invitee gets one message, and it works."""
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
     world.invitations.resend(OWNER, "acme", invitation.id)
-    report = world.invitations.deliver()
+    report = world.invitations.deliver(OWNER, workspace="acme")
     assert (1, 1) == (report.sent, len(world.sender.messages))
     world.invitations.accept(world.tokens()[0], name="A", password=PASSWORD)
 
@@ -356,7 +363,7 @@ def test_revoke_kills_the_token_and_the_unsent_email(world: World) -> None:
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
     revoked = world.invitations.revoke(ADMIN, "acme", invitation.id)
     assert InvitationStatus.REVOKED == revoked.status
-    report = world.invitations.deliver()
+    report = world.invitations.deliver(OWNER, workspace="acme")
     assert (0, []) == (report.sent, world.sender.messages)
     with pytest.raises(Conflict, match="revoked"):
         world.invitations.revoke(OWNER, "acme", invitation.id)
@@ -448,7 +455,7 @@ def test_links_obey_the_same_guards(world: World) -> None:
 def test_a_group_deleted_meanwhile_fails_the_invitation(world: World) -> None:
     """Acceptance after the group went: no person, and the inviter sees why."""
     token = _invite_one(world, groups={"lobby"})
-    world.mgmt.delete_group(OWNER, "acme", "lobby")
+    world.mgmt.groups.delete(OWNER, workspace="acme", group="lobby")
     people = set(world.authz.directory.workspace("acme").emails)
     with pytest.raises(Conflict) as caught:
         world.invitations.accept(token, name="New", password=PASSWORD)
@@ -463,8 +470,8 @@ def test_a_group_deleted_meanwhile_fails_the_invitation(world: World) -> None:
 def test_an_inviter_demoted_meanwhile_fails_the_invitation(world: World) -> None:
     """The inviter's right is checked again at acceptance."""
     world.invitations.invite(ADMIN, "acme", [Invitee(email="a@x.io", role="member")])
-    world.invitations.deliver()
-    world.mgmt.change_role(OWNER, "acme", ADMIN, "member")
+    world.invitations.deliver(OWNER, workspace="acme")
+    world.mgmt.people.change_role(OWNER, workspace="acme", subject=ADMIN, role="member")
     with pytest.raises(Conflict):
         world.invitations.accept(world.tokens()[0], name="A", password=PASSWORD)
     (invitation,) = world.invitations.list(OWNER, "acme").invitations
@@ -475,7 +482,7 @@ def test_an_inviter_demoted_meanwhile_fails_the_invitation(world: World) -> None
 def test_an_address_that_joined_meanwhile_fails_the_invitation(world: World) -> None:
     """If the invitee was added directly, the invitation fails instead of duplicating them."""
     token = _invite_one(world, "a@x.io")
-    world.mgmt.add_user(OWNER, "acme", email="a@x.io", name="A")
+    world.mgmt.people.add_user(OWNER, workspace="acme", email="a@x.io", name="A")
     with pytest.raises(Conflict):
         world.invitations.accept(token, name="A", password=PASSWORD)
     (invitation,) = world.invitations.list(OWNER, "acme").invitations

@@ -15,9 +15,19 @@ from typing import Any
 
 import pytest
 
-from rbac_kit import Conflict, Group, InvalidInput, InvalidToken, Invitee, Workspace
-from rbac_kit.store import Follower, open_authorizer
-from rbac_kit.store._extra import ExtraWrite
+from rbac_kit import (
+    SYSTEM,
+    Conflict,
+    Follower,
+    Group,
+    InvalidInput,
+    InvalidToken,
+    Invitee,
+    Management,
+    Workspace,
+    open_authorizer,
+)
+from rbac_kit.store import ExtraWrite
 from rbac_kit.store.invitations._records import InvitationStore
 from tests.store.helpers import directory_state, dump
 from tests.store.test_faults import Faults, InjectedFault, snapshot
@@ -69,7 +79,7 @@ def test_a_fault_anywhere_in_an_acceptance_changes_nothing(
     """The person and the accepted invitation (or the link join) commit together or not at all."""
     if kind == "email":
         world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io", groups={"ops"})])
-        world.invitations.deliver()
+        world.invitations.deliver(OWNER, workspace="acme")
         token, email = world.tokens()[0], None
     else:
         token, email = world.invitations.create_link(OWNER, "acme").token, "a@x.io"
@@ -85,9 +95,9 @@ def test_a_fault_anywhere_in_an_acceptance_changes_nothing(
 def test_when_the_policy_half_fails_the_invitation_stays_pending(world: World) -> None:
     """A stale directory (another process wrote first) refuses the person: no join, no accept."""
     world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     other = open_authorizer(world.store)
-    other.put_group(Group(workspace="acme", id="late", name="Late"))
+    Management(other).groups.create(SYSTEM, workspace="acme", id="late", name="Late")
     state = dump(world.store)
     with pytest.raises(Conflict, match="another process"):
         world.invitations.accept(world.tokens()[0], name="A", password=PASSWORD)
@@ -102,7 +112,7 @@ def test_when_the_invitation_half_fails_no_person_is_created(
 ) -> None:
     """Revoked between the token check and the write: the person is rolled back too."""
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     seen = InvitationStore(world.store).with_token_hash(invitation.id, world.clock.now)
     world.invitations.revoke(OWNER, "acme", invitation.id)
     # The check reads the invitation as it was a moment before the revocation.
@@ -113,37 +123,45 @@ def test_when_the_invitation_half_fails_no_person_is_created(
     assert before == snapshot(world.store, world.authz)
 
 
+def _group_along(world: World, group: str, *extra: object) -> None:
+    """Create ``group`` in acme as one change, with ``extra`` written along."""
+    with world.authz.transaction(action="create_group") as tx:
+        tx.directory.put_group(Group(workspace="acme", id=group, name=group.title()))
+        for item in extra:
+            tx.write_along(item)
+
+
 def test_an_extra_write_that_raises_cancels_the_change(world: World) -> None:
-    """``Store.together``: the extra write's failure rolls back the policy change with it."""
+    """A write along a change that fails rolls back the policy change with it."""
 
     def refuse(*_: Any) -> Any:
         raise Conflict("refused by the extra write")
 
     before = snapshot(world.store, world.authz)
-    with (
-        pytest.raises(Conflict, match="refused"),
-        world.store.together(ExtraWrite("acme", refuse)),
-    ):
-        world.authz.put_group(Group(workspace="acme", id="new", name="New"))
+    with pytest.raises(Conflict, match="refused"):
+        _group_along(world, "new", ExtraWrite("acme", refuse))
     assert before == snapshot(world.store, world.authz)
 
 
-def test_together_persists_exactly_one_change(world: World) -> None:
-    """A block that persists no change, or tries a second, is a programming error."""
+def test_writes_along_commit_with_their_change(world: World) -> None:
+    """Every write along a change runs in its transaction; a change of nothing but writes
+    along is audited at a revision of its own; anything else along is refused."""
+    seen: list[int] = []
 
-    def nothing(*_: Any) -> Any:
+    def note(_: Any, revision: int, __: Any) -> Any:
+        seen.append(revision)
         return {}, {}
 
-    with (
-        pytest.raises(InvalidInput, match="no change reached"),
-        world.store.together(ExtraWrite("acme", nothing)),
-    ):
-        pass
-    with world.store.together(ExtraWrite("acme", nothing)):
-        world.authz.put_group(Group(workspace="acme", id="one", name="One"))
-        with pytest.raises(InvalidInput, match="exactly one change"):
-            world.authz.put_group(Group(workspace="acme", id="two", name="Two"))
-    assert "two" not in world.authz.directory.workspace("acme").groups
+    _group_along(world, "one", ExtraWrite("acme", note), ExtraWrite("acme", note))
+    with world.authz.transaction(action="note") as tx:
+        tx.write_along(ExtraWrite("acme", note))
+    revision = world.store.revision()
+    assert [revision - 1, revision - 1, revision] == seen
+    assert ["create_group", "note"] == [e.action for e in world.store.events(revision - 2)]
+    before = snapshot(world.store, world.authz)
+    with pytest.raises(InvalidInput, match="only an ExtraWrite"):
+        _group_along(world, "two", "not a write")
+    assert before == snapshot(world.store, world.authz)
 
 
 def test_followers_replay_invitation_events(world: World) -> None:
@@ -152,9 +170,9 @@ def test_followers_replay_invitation_events(world: World) -> None:
     other = open_authorizer(world.store)
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
     link = world.invitations.create_link(OWNER, "acme")
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     world.invitations.resend(OWNER, "acme", invitation.id)
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     world.invitations.accept(world.tokens()[-1], name="A", password=PASSWORD)
     world.invitations.accept(link.token, name="B", password=PASSWORD, email="b@x.io")
     world.invitations.revoke(OWNER, "acme", link.invitation.id)
@@ -178,7 +196,7 @@ def test_every_invitation_change_is_one_audit_event(world: World) -> None:
     start = world.store.revision()
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])
     world.invitations.revoke(OWNER, "acme", invitation.id)
-    world.invitations.deliver()  # sends nothing, and is not a change
+    world.invitations.deliver(OWNER, workspace="acme")  # sends nothing, and is not a change
     events = world.store.events(start)
     assert [start + 1, start + 2] == [e.revision for e in events]
     assert {"acme"} == {e.workspace for e in events}
@@ -191,8 +209,9 @@ def test_a_new_workspace_knows_no_invitations(world: World) -> None:
     """Invitations belong to their workspace."""
     from rbac_kit import User
 
-    world.mgmt.create_workspace(
-        Workspace(id="beta", name="Beta"),
+    world.mgmt.workspaces.create(
+        SYSTEM,
+        workspace=Workspace(id="beta", name="Beta"),
         owner=User(workspace="beta", id="bo", email="bo@beta.io", name="Bo", role="owner"),
     )
     (invitation,) = world.invitations.invite(OWNER, "acme", [Invitee(email="a@x.io")])

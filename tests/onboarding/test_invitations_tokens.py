@@ -16,7 +16,8 @@ from collections.abc import Callable
 
 import pytest
 
-from rbac_kit import INVALID_TOKEN_MESSAGE, InvalidToken, Invitee
+from rbac_kit import InvalidToken, Invitee
+from rbac_kit.onboarding import INVALID_TOKEN_MESSAGE
 from rbac_kit.onboarding.invitations import _tokens as tokens
 from tests.store.helpers import dump
 
@@ -25,7 +26,7 @@ from .conftest import OWNER, PASSWORD, World
 
 def _invite(world: World, email: str = "new@acme.io") -> str:
     world.invitations.invite(OWNER, "acme", [Invitee(email=email)])
-    world.invitations.deliver()
+    world.invitations.deliver(OWNER, workspace="acme")
     return world.tokens()[-1]
 
 

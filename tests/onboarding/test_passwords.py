@@ -14,11 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from rbac_kit import (
+from rbac_kit import InvalidInput
+from rbac_kit.onboarding import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     OWASP_ARGON2ID,
-    InvalidInput,
     PasswordCheck,
     PasswordHashing,
     check_password_strength,

@@ -1,7 +1,8 @@
 """The proof of agreement: incremental index == fresh index == Casbin == SPEC rules.
 
 A hypothesis state machine drives random sequences of changes through the
-Authorizer on small workspaces that share ids and Customer IDs. After every
+Authorizer (the operations of :class:`~rbac_kit.Management`, as the trusted actor
+:data:`~rbac_kit.SYSTEM`) on small workspaces that share ids and Customer IDs. After every
 step, for every (subject, action, object) question of the universe:
 
 - the incrementally maintained index equals an index compiled from scratch,
@@ -24,22 +25,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from rbac_kit import (
-    Api,
+    SYSTEM,
     Authorizer,
-    CasbinReference,
-    Customer,
-    DecisionIndex,
-    Grant,
-    Group,
+    Management,
     RbacKitError,
-    Role,
     Status,
-    User,
     Workspace,
-    compile_directory,
     customer_id_subject,
-    explain,
 )
+from rbac_kit.policy import DecisionIndex, compile_directory, explain
+from rbac_kit.policy.casbin import CasbinReference
 from tests import strategies as s
 
 ACTIONS = s.ACTIONS
@@ -55,7 +50,8 @@ class AgreementMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.authz = Authorizer()
-        self.authz.add_workspace(Workspace(id="w1", name="One"))
+        self.admin = Management(self.authz)
+        self.admin.workspaces.create(SYSTEM, workspace=Workspace(id="w1", name="One"), owner=None)
         self.checked: str | None = None
 
     def _try(self, change: Callable[[], object]) -> None:
@@ -67,6 +63,10 @@ class AgreementMachine(RuleBasedStateMachine):
         except RbacKitError:
             assert before_policy == self.authz.policy.to_csv()
             assert before_index == self.authz.index.snapshot()
+
+    def _ws(self, subject: str) -> str:
+        """The workspace of ``subject`` (w1 for an unknown one, where the change is refused)."""
+        return self.authz.directory.workspace_of(subject) or "w1"
 
     @initialize(
         envs=st.tuples(s.environments, s.environments),
@@ -88,28 +88,31 @@ class AgreementMachine(RuleBasedStateMachine):
         grants: frozenset[tuple[str, str]],
     ) -> None:
         """Start from a populated workspace w1, so the rules meet interesting states."""
-        authz = self.authz
-        authz.put_role(
-            Role(
-                workspace="w1",
-                id="r0",
-                name="R0",
-                permissions=role[0],
-                environments=role[1],
-                api_scope=role[2],
-            )
+        admin = self.admin
+        admin.roles.create(
+            SYSTEM,
+            workspace="w1",
+            id="r0",
+            name="R0",
+            permissions=role[0],
+            environments=role[1],
+            api_scope=role[2],
         )
         for api, env, cid_seen in zip(s.API_IDS, envs, seen, strict=True):
-            authz.put_api(
-                Api(workspace="w1", id=api, name=api, environment=env, customer_ids=cid_seen)
-            )
+            admin.apis.register(SYSTEM, workspace="w1", id=api, name=api, environment=env)
+            if cid_seen:
+                admin.apis.record_customer_ids(
+                    SYSTEM, workspace="w1", api=api, customer_ids=sorted(cid_seen)
+                )
         for group in s.GROUP_IDS:
-            authz.put_group(Group(workspace="w1", id=group, name=group.upper()))
+            admin.groups.create(SYSTEM, workspace="w1", id=group, name=group.upper())
         people = [*s.USER_IDS, *s.CUSTOMER_IDS]
         for i, ident in enumerate(people):
-            person: User | Customer
+            add: Callable[[], object]
             if i < len(s.USER_IDS):
-                person = User(
+                add = partial(
+                    admin.people.add_user,
+                    SYSTEM,
                     workspace="w1",
                     id=ident,
                     email=f"{ident}@example.com",
@@ -118,7 +121,9 @@ class AgreementMachine(RuleBasedStateMachine):
                     groups=groups[i],
                 )
             else:
-                person = Customer(
+                add = partial(
+                    admin.people.add_customer,
+                    SYSTEM,
                     workspace="w1",
                     id=ident,
                     email=f"{ident}@example.com",
@@ -126,15 +131,16 @@ class AgreementMachine(RuleBasedStateMachine):
                     role=roles[i],
                     groups=groups[i],
                 )
-            self._try(partial(authz.put_person, person))
+            self._try(add)
         for api, target in sorted(grants):
-            self._try(partial(authz.add_access, Grant(workspace="w1", api=api, target=target)))
+            self._try(partial(admin.access.add, SYSTEM, workspace="w1", api=api, targets=[target]))
 
-    # -- changes ---------------------------------------------------------------
+    # -- changes, as the trusted actor (who-may checks skipped, data rules kept) -----
 
     @rule(ws=s.workspaces)
     def add_workspace(self, ws: str) -> None:
-        self._try(lambda: self.authz.add_workspace(Workspace(id=ws, name=ws.upper())))
+        workspace = Workspace(id=ws, name=ws.upper())
+        self._try(lambda: self.admin.workspaces.create(SYSTEM, workspace=workspace, owner=None))
 
     @rule(
         ws=s.workspaces,
@@ -146,9 +152,23 @@ class AgreementMachine(RuleBasedStateMachine):
     def put_role(
         self, ws: str, role: str, perms: frozenset[str], envs: frozenset[str], scope: str
     ) -> None:
-        self._try(
-            lambda: self.authz.put_role(
-                Role(
+        """Create the role, or edit it if it exists."""
+
+        def change() -> None:
+            roles = self.admin.roles
+            if role in self.authz.directory.workspace(ws).roles:
+                roles.edit(
+                    SYSTEM,
+                    workspace=ws,
+                    role=role,
+                    name=role.upper(),
+                    permissions=perms,
+                    environments=envs,
+                    api_scope=scope,
+                )
+            else:
+                roles.create(
+                    SYSTEM,
                     workspace=ws,
                     id=role,
                     name=role.upper(),
@@ -156,12 +176,12 @@ class AgreementMachine(RuleBasedStateMachine):
                     environments=envs,
                     api_scope=scope,
                 )
-            )
-        )
+
+        self._try(change)
 
     @rule(ws=s.workspaces, role=s.role_ids)
     def remove_role(self, ws: str, role: str) -> None:
-        self._try(lambda: self.authz.remove_role(ws, role))
+        self._try(lambda: self.admin.roles.delete(SYSTEM, workspace=ws, role=role))
 
     @rule(
         ws=s.workspaces,
@@ -171,15 +191,14 @@ class AgreementMachine(RuleBasedStateMachine):
     )
     def add_user(self, ws: str, user: str, role: str, groups: frozenset[str]) -> None:
         self._try(
-            lambda: self.authz.put_person(
-                User(
-                    workspace=ws,
-                    id=user,
-                    email=f"{user}@Example.com",
-                    name=user,
-                    role=role,
-                    groups=groups,
-                )
+            lambda: self.admin.people.add_user(
+                SYSTEM,
+                workspace=ws,
+                id=user,
+                email=f"{user}@Example.com",
+                name=user,
+                role=role,
+                groups=groups,
             )
         )
 
@@ -194,79 +213,101 @@ class AgreementMachine(RuleBasedStateMachine):
         self, ws: str, customer: str, cid: str, role: str, groups: frozenset[str]
     ) -> None:
         self._try(
-            lambda: self.authz.put_person(
-                Customer(
-                    workspace=ws,
-                    id=customer,
-                    email=f"{customer}@example.com",
-                    customer_id=cid,
-                    role=role,
-                    groups=groups,
-                )
+            lambda: self.admin.people.add_customer(
+                SYSTEM,
+                workspace=ws,
+                id=customer,
+                email=f"{customer}@example.com",
+                customer_id=cid,
+                role=role,
+                groups=groups,
             )
         )
 
     @rule(subject=s.subjects, role=s.role_ids)
     def change_role(self, subject: str, role: str) -> None:
-        self._try(lambda: self.authz.change_role(subject, role))
+        people, ws = self.admin.people, self._ws(subject)
+        self._try(lambda: people.change_role(SYSTEM, workspace=ws, subject=subject, role=role))
 
     @rule(subject=s.subjects, status=s.statuses)
     def set_status(self, subject: str, status: Status) -> None:
-        self._try(lambda: self.authz.set_status(subject, status))
+        people = self.admin.people
+        toggle = people.disable if status is Status.DISABLED else people.enable
+        self._try(lambda: toggle(SYSTEM, workspace=self._ws(subject), subject=subject))
 
     @rule(customer=s.customer_ids, cid=s.customer_id_values)
     def set_customer_id(self, customer: str, cid: str) -> None:
-        self._try(lambda: self.authz.set_customer_id(f"customer:{customer}", cid))
+        subject = f"customer:{customer}"
+        self._try(
+            lambda: self.admin.people.set_customer_id(
+                SYSTEM, workspace=self._ws(subject), subject=subject, customer_id=cid
+            )
+        )
 
     @rule(subject=s.subjects)
     def remove_person(self, subject: str) -> None:
-        self._try(lambda: self.authz.remove_person(subject))
+        ws = self._ws(subject)
+        self._try(lambda: self.admin.people.remove(SYSTEM, workspace=ws, subject=subject))
 
     @rule(subject=s.subjects, group=s.group_ids, add=st.booleans())
     def membership(self, subject: str, group: str, add: bool) -> None:
-        if add:
-            self._try(lambda: self.authz.add_member(subject, group))
-        else:
-            self._try(lambda: self.authz.remove_member(subject, group))
+        groups = self.admin.groups
+        change = groups.add_member if add else groups.remove_member
+        self._try(lambda: change(SYSTEM, workspace=self._ws(subject), group=group, subject=subject))
 
     @rule(ws=s.workspaces, group=s.group_ids, name=s.group_names)
     def put_group(self, ws: str, group: str, name: str) -> None:
-        self._try(lambda: self.authz.put_group(Group(workspace=ws, id=group, name=name)))
+        """Create the group, or rename it if it exists."""
+
+        def change() -> None:
+            groups = self.admin.groups
+            if group in self.authz.directory.workspace(ws).groups:
+                groups.rename(SYSTEM, workspace=ws, group=group, name=name)
+            else:
+                groups.create(SYSTEM, workspace=ws, id=group, name=name)
+
+        self._try(change)
 
     @rule(ws=s.workspaces, group=s.group_ids)
     def remove_group(self, ws: str, group: str) -> None:
-        self._try(lambda: self.authz.remove_group(ws, group))
+        self._try(lambda: self.admin.groups.delete(SYSTEM, workspace=ws, group=group))
 
     @rule(ws=s.workspaces, api=s.api_ids, env=s.environments)
     def put_api(self, ws: str, api: str, env: str) -> None:
+        """Register the API, or edit it (keeping the Customer IDs seen) if it exists."""
+
         def change() -> None:
-            data = self.authz.directory.workspace(ws)
-            seen = data.apis[api].customer_ids if api in data.apis else frozenset()
-            self.authz.put_api(
-                Api(workspace=ws, id=api, name=api.upper(), environment=env, customer_ids=seen)
-            )
+            apis = self.admin.apis
+            if api in self.authz.directory.workspace(ws).apis:
+                apis.edit(SYSTEM, workspace=ws, api=api, name=api.upper(), environment=env)
+            else:
+                apis.register(SYSTEM, workspace=ws, id=api, name=api.upper(), environment=env)
 
         self._try(change)
 
     @rule(ws=s.workspaces, api=s.api_ids, cids=st.frozensets(s.customer_id_values, max_size=2))
     def record_customer_ids(self, ws: str, api: str, cids: frozenset[str]) -> None:
-        self._try(lambda: self.authz.record_customer_ids(ws, api, cids))
+        self._try(
+            lambda: self.admin.apis.record_customer_ids(
+                SYSTEM, workspace=ws, api=api, customer_ids=sorted(cids)
+            )
+        )
 
     @rule(ws=s.workspaces, api=s.api_ids)
     def remove_api(self, ws: str, api: str) -> None:
-        self._try(lambda: self.authz.remove_api(ws, api))
+        self._try(lambda: self.admin.apis.remove(SYSTEM, workspace=ws, api=api))
 
     @rule(ws=s.workspaces, api=s.api_ids, who=s.targets)
     def add_access(self, ws: str, api: str, who: str) -> None:
-        self._try(lambda: self.authz.add_access(Grant(workspace=ws, api=api, target=who)))
+        self._try(lambda: self.admin.access.add(SYSTEM, workspace=ws, api=api, targets=[who]))
 
     @rule(ws=s.workspaces, api=s.api_ids, who=s.targets)
     def remove_access(self, ws: str, api: str, who: str) -> None:
-        self._try(lambda: self.authz.remove_access(ws, api, who))
+        self._try(lambda: self.admin.access.remove(SYSTEM, workspace=ws, api=api, target=who))
 
     @rule(ws=s.workspaces, api=s.api_ids)
     def revoke_all(self, ws: str, api: str) -> None:
-        self._try(lambda: self.authz.revoke_all(ws, api))
+        self._try(lambda: self.admin.access.revoke_all(SYSTEM, workspace=ws, api=api))
 
     # -- the checks ----------------------------------------------------------------
 

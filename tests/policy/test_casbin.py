@@ -10,15 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rbac_kit import (
-    API_ACTIONS,
-    MODEL_PATH,
-    WORKSPACE_ACTIONS,
-    CasbinReference,
-    Rule,
-    UnknownAction,
-    casbin_request,
-)
+from rbac_kit import UnknownAction
+from rbac_kit.model import API_ACTIONS, WORKSPACE_ACTIONS
+from rbac_kit.policy import MODEL_PATH, Rule
+from rbac_kit.policy.casbin import CasbinReference, casbin_request
 
 #: Two workspaces sharing role, group and API names, to show nothing leaks between them.
 RULES: list[Rule] = [
@@ -36,12 +31,12 @@ RULES: list[Rule] = [
     ("g2", "group:ops", "acme/pay", "acme"),
     ("g2", "customer:co", "traffic:CO", "acme"),
     ("g2", "traffic:CO", "acme/logs", "acme"),
-    ("g3", "acme/pay", "env:production"),
-    ("g3", "acme/pay", "env:all"),
-    ("g3", "acme/logs", "env:staging"),
-    ("g3", "acme/logs", "env:all"),
-    ("g3", "globex/pay", "env:production"),
-    ("g3", "globex/pay", "env:all"),
+    ("g3", "acme/pay", "env:production", "acme"),
+    ("g3", "acme/pay", "env:all", "acme"),
+    ("g3", "acme/logs", "env:staging", "acme"),
+    ("g3", "acme/logs", "env:all", "acme"),
+    ("g3", "globex/pay", "env:production", "globex"),
+    ("g3", "globex/pay", "env:all", "globex"),
 ]
 
 SUBJECTS = ["user:ann", "user:bob", "user:gil", "customer:co", "cid:CO", "role:member", "nobody"]

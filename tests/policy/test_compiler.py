@@ -10,25 +10,9 @@ from pathlib import Path
 import casbin
 import pytest
 
-from rbac_kit import (
-    API_ACTIONS,
-    WORKSPACE_ACTIONS,
-    Api,
-    Customer,
-    DecisionIndex,
-    Directory,
-    Grant,
-    Group,
-    Owner,
-    Role,
-    Status,
-    User,
-    Workspace,
-    compile_directory,
-    compile_owners,
-    customer_id_subject,
-)
-from rbac_kit.policy import compile_owner
+from rbac_kit import Api, Customer, Grant, Group, Role, Status, User, Workspace, customer_id_subject
+from rbac_kit.model import API_ACTIONS, WORKSPACE_ACTIONS, Directory, PolicyOwner
+from rbac_kit.policy import DecisionIndex, compile_directory, compile_owner, compile_owners
 
 BIGCO = "Big Co, Inc."
 BIGCO_ENC = "Big%20Co%2C%20Inc."
@@ -141,11 +125,11 @@ def test_group_lines(d: Directory) -> None:
 
 
 def test_api_lines(d: Directory) -> None:
-    """``g3, <ws>/<api>, env:<env>`` (and ``env:all``) and ``g2, traffic:<ID>, <ws>/<api>``."""
+    """``g3, <ws>/<api>, env:<env>, <ws>`` (and env:all), ``g2, traffic:<ID>, <ws>/<api>``."""
     assert frozenset(
         {
-            ("g3", "acme/pay", "env:production"),
-            ("g3", "acme/pay", "env:all"),
+            ("g3", "acme/pay", "env:production", "acme"),
+            ("g3", "acme/pay", "env:all", "acme"),
             ("g2", f"traffic:{BIGCO_ENC}", "acme/pay", "acme"),
         }
     ) == compile_owner(d, ("api", "acme", "pay"))
@@ -168,14 +152,14 @@ def test_a_disabled_person_has_no_lines(d: Directory) -> None:
         ("api", "nowhere", "pay"),
     ],
 )
-def test_owners_that_do_not_exist_compile_to_nothing(d: Directory, owner: Owner) -> None:
+def test_owners_that_do_not_exist_compile_to_nothing(d: Directory, owner: PolicyOwner) -> None:
     """A deleted (or never created) owner has no lines."""
     assert frozenset() == compile_owner(d, owner)
 
 
 def test_compile_owners_compiles_each_owner(d: Directory) -> None:
     """compile_owners() maps each owner to its lines, empty ones included."""
-    owners: list[Owner] = [("group", "acme", "ops"), ("group", "acme", "nope")]
+    owners: list[PolicyOwner] = [("group", "acme", "ops"), ("group", "acme", "nope")]
     assert {
         ("group", "acme", "ops"): frozenset({("g2", "group:ops", "acme/pay", "acme")}),
         ("group", "acme", "nope"): frozenset(),
@@ -185,7 +169,7 @@ def test_compile_owners_compiles_each_owner(d: Directory) -> None:
 def test_compile_directory_holds_every_owners_lines(d: Directory) -> None:
     """The whole policy is the union of the pieces of every role, person, group and API."""
     data = d.workspace("acme")
-    owners: list[Owner] = [
+    owners: list[PolicyOwner] = [
         *(("role", "acme", r) for r in data.roles),
         *(("subject", "acme", p.subject) for p in data.people()),
         ("group", "acme", "ops"),

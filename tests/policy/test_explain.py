@@ -9,29 +9,19 @@ import itertools
 import pytest
 
 from rbac_kit import (
-    API_ACTIONS,
-    WORKSPACE_ACTIONS,
-    Api,
+    SYSTEM,
     Authorizer,
-    Customer,
     Explanation,
     Forbidden,
-    Grant,
-    Group,
-    Role,
-    Status,
+    Management,
     UnknownAction,
-    User,
     Workspace,
     customer_id_subject,
-    explain,
 )
+from rbac_kit.model import API_ACTIONS, WORKSPACE_ACTIONS
+from rbac_kit.policy import explain
 
 BIGCO = customer_id_subject("Big Co, Inc.")
-
-
-def _user(uid: str, role: str, ws: str = "acme", **kw: object) -> User:
-    return User(workspace=ws, id=uid, email=f"{uid}@{ws}.io", name=uid, role=role, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -49,42 +39,61 @@ def authz() -> Authorizer:
     - gina: member of globex
     """
     a = Authorizer()
-    a.add_workspace(Workspace(id="acme", name="Acme"))
-    a.add_workspace(Workspace(id="globex", name="Globex"))
-    a.put_role(
-        Role(
-            workspace="acme",
-            id="support",
-            name="Support",
-            permissions=["view_api"],
-            environments=["production"],
-        )
+    admin = Management(a)
+    for ws, name in (("acme", "Acme"), ("globex", "Globex")):
+        admin.workspaces.create(SYSTEM, workspace=Workspace(id=ws, name=name), owner=None)
+    admin.roles.create(
+        SYSTEM,
+        workspace="acme",
+        id="support",
+        name="Support",
+        permissions=["view_api"],
+        environments=["production"],
     )
     for gid in ("ops", "dev"):
-        a.put_group(Group(workspace="acme", id=gid, name=gid.title()))
-    a.put_api(Api(workspace="acme", id="pay", name="Pay", customer_ids=["Big Co, Inc.", "EXY"]))
-    a.put_api(Api(workspace="acme", id="ledger", name="Ledger", environment="staging"))
-    a.put_api(Api(workspace="acme", id="other", name="Other"))
-    a.put_person(_user("ann", "member", groups=("ops", "dev")))
-    a.put_person(_user("bob", "administrator"))
-    a.put_person(_user("dan", "member"))
-    a.put_person(_user("sam", "support"))
-    a.put_person(_user("gina", "member", ws="globex"))
-    a.put_person(
-        Customer(
-            workspace="acme",
-            id="bigco",
-            email="it@bigco.com",
-            customer_id="Big Co, Inc.",
-            groups=("ops",),
-        )
+        admin.groups.create(SYSTEM, workspace="acme", id=gid, name=gid.title())
+    admin.apis.register(SYSTEM, workspace="acme", id="pay", name="Pay")
+    admin.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="pay", customer_ids=["Big Co, Inc.", "EXY"]
     )
-    a.put_person(Customer(workspace="acme", id="exy", email="it@exy.com", customer_id="EXY"))
-    for target in ("group:ops", "group:dev", "user:ann", "user:dan", "customer:bigco"):
-        a.add_access(Grant(workspace="acme", api="pay", target=target))
-    a.add_access(Grant(workspace="acme", api="ledger", target="user:sam"))
-    a.set_status("user:dan", Status.DISABLED)
-    a.remove_access("acme", "pay", "customer:exy")
+    admin.apis.register(SYSTEM, workspace="acme", id="ledger", name="Ledger", environment="staging")
+    admin.apis.register(SYSTEM, workspace="acme", id="other", name="Other")
+    for uid, role, ws, groups in (
+        ("ann", "member", "acme", ("ops", "dev")),
+        ("bob", "administrator", "acme", ()),
+        ("dan", "member", "acme", ()),
+        ("sam", "support", "acme", ()),
+        ("gina", "member", "globex", ()),
+    ):
+        admin.people.add_user(
+            SYSTEM,
+            workspace=ws,
+            id=uid,
+            email=f"{uid}@{ws}.io",
+            name=uid,
+            role=role,
+            groups=groups,
+        )
+    admin.people.add_customer(
+        SYSTEM,
+        workspace="acme",
+        id="bigco",
+        email="it@bigco.com",
+        customer_id="Big Co, Inc.",
+        groups=("ops",),
+    )
+    admin.people.add_customer(
+        SYSTEM, workspace="acme", id="exy", email="it@exy.com", customer_id="EXY"
+    )
+    admin.access.add(
+        SYSTEM,
+        workspace="acme",
+        api="pay",
+        targets=["group:ops", "group:dev", "user:ann", "user:dan", "customer:bigco"],
+    )
+    admin.access.add(SYSTEM, workspace="acme", api="ledger", targets=["user:sam"])
+    admin.people.disable(SYSTEM, workspace="acme", subject="user:dan")
+    admin.access.remove(SYSTEM, workspace="acme", api="pay", target="customer:exy")
     return a
 
 
@@ -298,6 +307,6 @@ def test_require_with_unknown_action_raises_unknown_action(authz: Authorizer) ->
 def test_authorizer_explain_carries_the_revision(authz: Authorizer) -> None:
     """Authorizer.explain stamps the revision the answer was made at."""
     assert authz.revision == authz.explain("user:ann", "view_api", "acme/pay").revision
-    authz.remove_access("acme", "pay", "user:ann")
+    Management(authz).access.remove(SYSTEM, workspace="acme", api="pay", target="user:ann")
     later = authz.explain("user:ann", "view_api", "acme/pay")
     assert (authz.revision, ("group dev", "group ops")) == (later.revision, later.paths)

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rbac_kit import MODEL_PATH, Owner, Policy, PolicyDelta, Rule
-from rbac_kit.policy import rule_to_csv
+from rbac_kit.model import PolicyOwner
+from rbac_kit.policy import MODEL_PATH, Policy, PolicyDelta, Rule, rule_to_csv
 
-ANN: Owner = ("subject", "acme", "user:ann")
-OPS: Owner = ("group", "acme", "ops")
-PAY: Owner = ("api", "acme", "pay")
+ANN: PolicyOwner = PolicyOwner("subject", "acme", "user:ann")
+OPS: PolicyOwner = PolicyOwner("group", "acme", "ops")
+PAY: PolicyOwner = PolicyOwner("api", "acme", "pay")
 
 ANN_ROLE: Rule = ("g", "user:ann", "role:member", "acme")
 ANN_OPS: Rule = ("g2", "user:ann", "group:ops", "acme")
 OPS_PAY: Rule = ("g2", "group:ops", "acme/pay", "acme")
-PAY_ENV: Rule = ("g3", "acme/pay", "env:production")
+PAY_ENV: Rule = ("g3", "acme/pay", "env:production", "acme")
 
 
 def _policy() -> Policy:
@@ -57,7 +57,7 @@ def test_diff_reports_removed_and_added_lines_without_changing_anything() -> Non
 def test_diff_of_a_line_moving_between_owners_is_empty() -> None:
     """A line one owner drops and another adds in the same change neither goes nor comes."""
     policy = _policy()
-    other: Owner = ("group", "acme", "other")
+    other: PolicyOwner = PolicyOwner("group", "acme", "other")
     assert PolicyDelta(removed=frozenset(), added=frozenset()) == policy.diff(
         {OPS: frozenset(), other: frozenset({OPS_PAY})}
     )
@@ -108,7 +108,7 @@ def test_to_csv_is_sorted() -> None:
         "g, user:ann, role:member, acme\n"
         "g2, group:ops, acme/pay, acme\n"
         "g2, user:ann, group:ops, acme\n"
-        "g3, acme/pay, env:production\n"
+        "g3, acme/pay, env:production, acme\n"
     ) == _policy().to_csv()
 
 

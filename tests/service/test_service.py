@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import pytest
 
-from rbac_kit import Api, Authorizer, Customer, Grant, User, Workspace
+from rbac_kit import SYSTEM, Authorizer, Management, Workspace
 from rbac_kit.service import DecisionService, make_http_server
 
 
@@ -56,16 +56,20 @@ class Client:
 def authz() -> Authorizer:
     """acme: member ann granted payments; customer globex (ID "Globex 1") seen on orders."""
     authz = Authorizer()
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
-    authz.put_api(Api(workspace="acme", id="payments", name="Payments"))
-    authz.put_api(Api(workspace="acme", id="orders", name="Orders", customer_ids={"Globex 1"}))
-    authz.put_person(
-        User(workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member")
+    admin = Management(authz)
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None)
+    admin.apis.register(SYSTEM, workspace="acme", id="payments", name="Payments")
+    admin.apis.register(SYSTEM, workspace="acme", id="orders", name="Orders")
+    admin.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="orders", customer_ids=["Globex 1"]
     )
-    authz.put_person(
-        Customer(workspace="acme", id="globex", email="it@globex.io", customer_id="Globex 1")
+    admin.people.add_user(
+        SYSTEM, workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member"
     )
-    authz.add_access(Grant(workspace="acme", api="payments", target="user:ann"))
+    admin.people.add_customer(
+        SYSTEM, workspace="acme", id="globex", email="it@globex.io", customer_id="Globex 1"
+    )
+    admin.access.add(SYSTEM, workspace="acme", api="payments", targets=["user:ann"])
     return authz
 
 
@@ -103,7 +107,7 @@ def test_check_can_explain(client: Client) -> None:
 def test_a_change_is_seen_by_the_next_request(client: Client, authz: Authorizer) -> None:
     question = {"subject": "user:ann", "action": "view_api", "object": "acme/orders"}
     assert client("/v1/check", question).json()["allowed"] is False
-    authz.add_access(Grant(workspace="acme", api="orders", target="user:ann"))
+    Management(authz).access.add(SYSTEM, workspace="acme", api="orders", targets=["user:ann"])
     assert client("/v1/check", question).json()["allowed"] is True
 
 

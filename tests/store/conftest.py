@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from rbac_kit import Authorizer
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import Authorizer, open_authorizer
+from rbac_kit.store import Store
 
 from .helpers import BACKENDS, POSTGRES_ENV, Databases, postgres_url
 

@@ -16,19 +16,8 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rbac_kit import (
-    Api,
-    Authorizer,
-    Customer,
-    Directory,
-    Grant,
-    Group,
-    RbacKitError,
-    Role,
-    Status,
-    User,
-    Workspace,
-)
+from rbac_kit import SYSTEM, Authorizer, Customer, Management, RbacKitError, Status, User, Workspace
+from rbac_kit.model import Directory
 from rbac_kit.store import ListQuery
 
 #: Searched columns of each kind.
@@ -154,31 +143,61 @@ def _customer(ident: str, cid: str, email: str, **more: Any) -> Customer:
     return Customer(workspace="acme", id=ident, email=email, customer_id=cid, **more)
 
 
+def add_person(admin: Management, person: User | Customer) -> None:
+    """Add ``person`` as the system, then disable them if they are disabled."""
+    common = {"workspace": person.workspace, "id": person.id, "email": person.email}
+    common |= {"role": person.role, "groups": sorted(person.groups)}
+    if isinstance(person, Customer):
+        admin.people.add_customer(
+            SYSTEM, customer_id=person.customer_id, name=person.name, **common
+        )
+    else:
+        admin.people.add_user(SYSTEM, name=person.name, **common)
+    if person.status is Status.DISABLED:
+        admin.people.disable(SYSTEM, workspace=person.workspace, subject=person.subject)
+
+
+def add_api(
+    admin: Management, ident: str, name: str, environment: str, category: str, cids: set[str]
+) -> None:
+    """Register API ``ident`` of acme as the system and record ``cids`` in its traffic."""
+    admin.apis.register(
+        SYSTEM, workspace="acme", id=ident, name=name, environment=environment, category=category
+    )
+    if cids:
+        admin.apis.record_customer_ids(
+            SYSTEM, workspace="acme", api=ident, customer_ids=sorted(cids)
+        )
+
+
+def _create(admin: Management, ws: str) -> None:
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id=ws, name=ws.title()), owner=None)
+
+
 def populate(authz: Authorizer) -> None:
     """Workspace ``acme``: names in several scripts and cases, ``%`` and ``_`` in text.
 
     A second workspace holds look-alikes that no list of ``acme`` may show.
     """
+    admin = Management(authz)
     for ws in ("acme", "other"):
-        authz.add_workspace(Workspace(id=ws, name=ws.title()))
-    authz.put_role(
-        Role(
-            workspace="acme",
-            id="auditor",
-            name="Auditor",
-            permissions={"view_api", "view_people"},
-            environments={"production", "staging"},
-        )
+        _create(admin, ws)
+    admin.roles.create(
+        SYSTEM,
+        workspace="acme",
+        id="auditor",
+        name="Auditor",
+        permissions={"view_api", "view_people"},
+        environments={"production", "staging"},
     )
-    authz.put_role(
-        Role(
-            workspace="acme",
-            id="dev_all",
-            name="développeur",
-            permissions={"view_api", "edit_api"},
-            environments={"development"},
-            api_scope="all",
-        )
+    admin.roles.create(
+        SYSTEM,
+        workspace="acme",
+        id="dev_all",
+        name="développeur",
+        permissions={"view_api", "edit_api"},
+        environments={"development"},
+        api_scope="all",
     )
     for ident, name in [
         ("ops", "Ops"),
@@ -188,7 +207,7 @@ def populate(authz: Authorizer) -> None:
         ("snake", "snake_case"),
         ("Zulu", "ZULU"),
     ]:
-        authz.put_group(Group(workspace="acme", id=ident, name=name))
+        admin.groups.create(SYSTEM, workspace="acme", id=ident, name=name)
     for ident, name, env, category, cids in [
         ("pay", "Payments", "production", "finance", {"ACME", "Big Co, Inc."}),
         ("logs", "logs", "staging", "observability", {"acme"}),
@@ -197,16 +216,7 @@ def populate(authz: Authorizer) -> None:
         ("zeta", "Zeta", "staging", "Core", {"ghost"}),
         ("empty", "Ünused", "production", "finance", set()),
     ]:
-        authz.put_api(
-            Api(
-                workspace="acme",
-                id=ident,
-                name=name,
-                environment=env,
-                category=category,
-                customer_ids=cids,
-            )
-        )
+        add_api(admin, ident, name, env, category, cids)
     people: list[User | Customer] = [
         _user("ann", "Ann", "Ann@Example.com", role="owner", groups={"ops", "dev"}),
         _user("bob", "bob", "bob@example.com", role="auditor", groups={"ops"}),
@@ -225,7 +235,7 @@ def populate(authz: Authorizer) -> None:
         User(workspace="other", id="o1", email="ann@example.com", name="Ann", role="member"),
     ]
     for person in people:
-        authz.put_person(person)
+        add_person(admin, person)
     for api, target in [
         ("pay", "user:bob"),
         ("pay", "group:ops"),
@@ -238,10 +248,11 @@ def populate(authz: Authorizer) -> None:
         ("zeta", "group:snake"),
         ("zeta", "customer:c3"),
     ]:
-        authz.add_access(Grant(workspace="acme", api=api, target=target))
-    authz.remove_access("acme", "pay", "customer:c1")  # an exclusion from a Customer ID match
-    authz.remove_access("acme", "search", "customer:c5")  # and from a group grant
-    authz.revoke_all("acme", "zeta")
+        admin.access.add(SYSTEM, workspace="acme", api=api, targets=[target])
+    # An exclusion from a Customer ID match, and one from a group grant.
+    admin.access.remove(SYSTEM, workspace="acme", api="pay", target="customer:c1")
+    admin.access.remove(SYSTEM, workspace="acme", api="search", target="customer:c5")
+    admin.access.revoke_all(SYSTEM, workspace="acme", api="zeta")
 
 
 def random_workspace(authz: Authorizer, seed: int, size: int = 30) -> None:
@@ -249,25 +260,21 @@ def random_workspace(authz: Authorizer, seed: int, size: int = 30) -> None:
 
     Every kind of path and exclusion occurs: direct grants, group grants,
     Customer IDs recorded on APIs (some held by nobody), access-list removals
-    and Revoke All Access. Changes the directory refuses are skipped.
+    and Revoke All Access. Changes the directory refuses (a grant already
+    there, a removal with nothing to remove) are skipped.
     """
     rng = random.Random(seed)
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
+    admin = Management(authz)
+    _create(admin, "acme")
     groups = [f"g{i}" for i in range(max(2, size // 5))]
     apis = [f"a{i}" for i in range(max(2, size // 3))]
     cids = [f"CID-{i}" for i in range(size)]
     for g in groups:
-        authz.put_group(Group(workspace="acme", id=g, name=g.upper()))
+        admin.groups.create(SYSTEM, workspace="acme", id=g, name=g.upper())
     for a in apis:
-        authz.put_api(
-            Api(
-                workspace="acme",
-                id=a,
-                name=f"API {rng.randrange(100)}",
-                environment=rng.choice(("production", "staging", "development")),
-                customer_ids=set(rng.sample(cids, rng.randint(0, 4))),
-            )
-        )
+        name = f"API {rng.randrange(100)}"
+        environment = rng.choice(("production", "staging", "development"))
+        add_api(admin, a, name, environment, "general", set(rng.sample(cids, rng.randint(0, 4))))
     subjects: list[str] = []
     for i in range(size):
         member_of = set(rng.sample(groups, rng.randint(0, 2)))
@@ -277,15 +284,22 @@ def random_workspace(authz: Authorizer, seed: int, size: int = 30) -> None:
             person = _user(f"u{i}", f"User {rng.randrange(9)}", f"u{i}@x.io", groups=member_of)
         else:
             person = _customer(f"c{i}", cids[i], f"c{i}@x.io", groups=member_of, status=status)
-        authz.put_person(person)
+        add_person(admin, person)
         subjects.append(person.subject)
     targets = subjects + [f"group:{g}" for g in groups]
+
+    def grant() -> None:
+        api, target = rng.choice(apis), rng.choice(targets)
+        with contextlib.suppress(RbacKitError):  # a grant already there
+            admin.access.add(SYSTEM, workspace="acme", api=api, targets=[target])
+
     for _ in range(size * 2):
-        authz.add_access(Grant(workspace="acme", api=rng.choice(apis), target=rng.choice(targets)))
+        grant()
     for _ in range(size // 3):
+        api, target = rng.choice(apis), rng.choice(targets)
         # A drawn target may have nothing to remove on the drawn API.
         with contextlib.suppress(RbacKitError):
-            authz.remove_access("acme", rng.choice(apis), rng.choice(targets))
-    authz.revoke_all("acme", rng.choice(apis))
+            admin.access.remove(SYSTEM, workspace="acme", api=api, target=target)
+    admin.access.revoke_all(SYSTEM, workspace="acme", api=rng.choice(apis))
     for _ in range(size // 5):
-        authz.add_access(Grant(workspace="acme", api=rng.choice(apis), target=rng.choice(targets)))
+        grant()

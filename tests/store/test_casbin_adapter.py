@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy_adapter import Adapter
 
-from rbac_kit import MODEL_PATH, casbin_request, customer_id_subject
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import customer_id_subject, open_authorizer
+from rbac_kit.policy import MODEL_PATH
+from rbac_kit.policy.casbin import casbin_request
+from rbac_kit.store import Store
 
 from .helpers import (
     ACTIONS,

@@ -15,18 +15,18 @@ import pytest
 from sqlalchemy import Engine, event
 
 from rbac_kit import (
+    SYSTEM,
     Authorizer,
     Conflict,
-    Customer,
     Grant,
-    Group,
     InvalidInput,
+    Management,
     NotFound,
     RbacKitError,
-    User,
     Workspace,
+    open_authorizer,
 )
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit.store import Store
 
 from .helpers import STEPS, decisions, directory_state, dump, run_steps
 
@@ -134,67 +134,119 @@ def test_after_faults_the_store_reloads_to_the_same_state(
     run_steps(authz, STEPS[:20])
     faults.arm(6)
     with pytest.raises(InjectedFault):
-        authz.revoke_all("acme", "pay")
+        Management(authz).access.revoke_all(SYSTEM, workspace="acme", api="pay")
     faults.disarm()
-    authz.revoke_all("acme", "pay")
+    Management(authz).access.revoke_all(SYSTEM, workspace="acme", api="pay")
     with Store.open(url) as again:
         reloaded = open_authorizer(again)
         assert directory_state(authz.directory) == directory_state(reloaded.directory)
         assert decisions(authz) == decisions(reloaded)
 
 
+def _grant_by_nobody(authz: Authorizer) -> None:
+    """A grant the directory takes but the store refuses (no granter): the sink raises."""
+    with authz.transaction(action="add_access", target="acme/pay") as tx:
+        tx.directory.add_access(
+            Grant(workspace="acme", api="pay", target="user:bob", granted_by=None)  # type: ignore[arg-type]
+        )
+
+
+def _admin(authz: Authorizer) -> Management:
+    return Management(authz)
+
+
 #: Bad changes, each with the error it must raise, against the state after all STEPS.
 BAD: list[tuple[str, Callable[[Authorizer], object], type[RbacKitError]]] = [
-    ("unknown person", lambda a: a.remove_person("user:nobody"), NotFound),
-    ("unknown group", lambda a: a.add_member("user:ann", "nogroup"), NotFound),
-    ("unknown api", lambda a: a.remove_api("acme", "nope"), NotFound),
     (
-        "grant on unknown api",
-        lambda a: a.add_access(Grant(workspace="acme", api="nope", target="user:ann")),
+        "unknown person",
+        lambda a: _admin(a).people.remove(SYSTEM, workspace="acme", subject="user:nobody"),
         NotFound,
     ),
-    ("unknown workspace", lambda a: a.revoke_all("nowhere", "pay"), NotFound),
-    ("duplicate workspace", lambda a: a.add_workspace(Workspace(id="acme", name="A")), Conflict),
+    (
+        "unknown group",
+        lambda a: _admin(a).groups.add_member(
+            SYSTEM, workspace="acme", group="nogroup", subject="user:ann"
+        ),
+        NotFound,
+    ),
+    (
+        "unknown api",
+        lambda a: _admin(a).apis.remove(SYSTEM, workspace="acme", api="nope"),
+        NotFound,
+    ),
+    (
+        "grant on unknown api",
+        lambda a: _admin(a).access.add(SYSTEM, workspace="acme", api="nope", targets="user:ann"),
+        NotFound,
+    ),
+    (
+        "unknown workspace",
+        lambda a: _admin(a).access.revoke_all(SYSTEM, workspace="nowhere", api="pay"),
+        NotFound,
+    ),
+    (
+        "duplicate workspace",
+        lambda a: _admin(a).workspaces.create(
+            SYSTEM, workspace=Workspace(id="acme", name="A"), owner=None
+        ),
+        Conflict,
+    ),
     (
         "duplicate email",
-        lambda a: a.put_person(
-            User(workspace="acme", id="new", email="ann@example.com", name="N", role="member")
+        lambda a: _admin(a).people.add_user(
+            SYSTEM, workspace="acme", id="new", email="ann@example.com", name="N"
         ),
         Conflict,
     ),
     (
         "duplicate group name",
-        lambda a: a.put_group(Group(workspace="acme", id="ops2", name="OPERATIONS")),
+        lambda a: _admin(a).groups.create(SYSTEM, workspace="acme", id="ops2", name="OPERATIONS"),
         Conflict,
     ),
     (
         "duplicate Customer ID",
-        lambda a: a.put_person(
-            Customer(workspace="acme", id="c9", email="c9@x.io", customer_id="CID-1b")
+        lambda a: _admin(a).people.add_customer(
+            SYSTEM, workspace="acme", id="c9", email="c9@x.io", customer_id="CID-1b"
         ),
         Conflict,
     ),
     (
         "subject in another workspace",
-        lambda a: a.put_person(
-            User(workspace="beta", id="ann", email="ann@beta.io", name="Ann", role="member")
+        lambda a: _admin(a).people.add_user(
+            SYSTEM, workspace="beta", id="ann", email="ann@beta.io", name="Ann"
         ),
         Conflict,
     ),
-    ("Customer ID with spaces", lambda a: a.set_customer_id("customer:c1", " CID-1"), InvalidInput),
     (
-        "Customer ID with control",
-        lambda a: a.record_customer_ids("acme", "pay", ["a\x00b"]),
-        InvalidInput,
+        "duplicate grant",
+        lambda a: _admin(a).access.add(SYSTEM, workspace="acme", api="pay", targets="customer:c1"),
+        Conflict,
     ),
-    ("role in use", lambda a: a.remove_role("acme", "member"), Conflict),
     (
-        "grant by nobody",
-        lambda a: a.add_access(
-            Grant(workspace="acme", api="pay", target="user:bob", granted_by=None)  # type: ignore[arg-type]
+        "last active Owner",
+        lambda a: _admin(a).people.disable(SYSTEM, workspace="beta", subject="user:zed"),
+        Conflict,
+    ),
+    (
+        "Customer ID with spaces",
+        lambda a: _admin(a).people.set_customer_id(
+            SYSTEM, workspace="acme", subject="customer:c1", customer_id=" CID-1"
         ),
         InvalidInput,
     ),
+    (
+        "Customer ID with control",
+        lambda a: _admin(a).apis.record_customer_ids(
+            SYSTEM, workspace="acme", api="pay", customer_ids=["a\x00b"]
+        ),
+        InvalidInput,
+    ),
+    (
+        "role in use",
+        lambda a: _admin(a).roles.delete(SYSTEM, workspace="acme", role="member"),
+        Conflict,
+    ),
+    ("grant by nobody", _grant_by_nobody, InvalidInput),
 ]
 
 

@@ -12,8 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rbac_kit import Api, Authorizer, Conflict, Group, InvalidInput, User, Workspace
-from rbac_kit.store import Follower, Store, open_authorizer
+from rbac_kit import (
+    SYSTEM,
+    Authorizer,
+    Conflict,
+    Follower,
+    InvalidInput,
+    Management,
+    Workspace,
+    open_authorizer,
+)
+from rbac_kit.store import Store
 from rbac_kit.store._sink import listen_name, notify_channel
 
 from .helpers import (
@@ -29,6 +38,20 @@ from .helpers import (
     run_steps,
     wipe,
 )
+
+
+def _create(authz: Authorizer, workspace: str) -> None:
+    """Create an empty workspace (as the system)."""
+    Management(authz).workspaces.create(
+        SYSTEM, workspace=Workspace(id=workspace, name=workspace.title()), owner=None
+    )
+
+
+def _record(authz: Authorizer, cid: str) -> None:
+    """Record Customer ID ``cid`` in the traffic of API acme/pay."""
+    Management(authz).apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="pay", customer_ids=[cid]
+    )
 
 
 def assert_same(expected: Authorizer, actual: Authorizer) -> None:
@@ -90,10 +113,10 @@ def test_write_catches_up_and_retries_when_overtaken(store: Store) -> None:
     first = open_authorizer(store)
     second = open_authorizer(store)
     follower = Follower(store, second)
-    first.add_workspace(Workspace(id="acme", name="Acme"))
-    first.put_api(Api(workspace="acme", id="pay", name="Pay"))
-    first.record_customer_ids("acme", "pay", ["A"])
-    follower.write(lambda a: a.record_customer_ids("acme", "pay", ["B"]))
+    _create(first, "acme")
+    Management(first).apis.register(SYSTEM, workspace="acme", id="pay", name="Pay")
+    _record(first, "A")
+    follower.write(lambda a: _record(a, "B"))
     assert 4 == second.revision
     assert frozenset({"A", "B"}) == store.load()[0].api("acme", "pay").customer_ids
 
@@ -101,12 +124,12 @@ def test_write_catches_up_and_retries_when_overtaken(store: Store) -> None:
 def test_write_raises_a_real_conflict(store: Store) -> None:
     """A change that conflicts with the data itself is raised, not retried."""
     first = open_authorizer(store)
-    first.add_workspace(Workspace(id="acme", name="Acme"))
-    first.put_group(Group(workspace="acme", id="ops", name="Ops"))
+    _create(first, "acme")
+    Management(first).groups.create(SYSTEM, workspace="acme", id="ops", name="Ops")
     second = open_authorizer(store)
     with pytest.raises(Conflict, match="already exists"):
         Follower(store, second).write(
-            lambda a: a.put_group(Group(workspace="acme", id="ops2", name="OPS"))
+            lambda a: Management(a).groups.create(SYSTEM, workspace="acme", id="ops2", name="OPS")
         )
 
 
@@ -142,14 +165,15 @@ def _worker(url: str, tag: str, barrier: Any, results: Any) -> None:
         for i in range(ROUNDS):
             while True:
                 try:
-                    authz.record_customer_ids("acme", "pay", [f"{tag}-{i}"])
+                    _record(authz, f"{tag}-{i}")
                     break
                 except Conflict:
                     follower.catch_up()
-            user = User(
-                workspace="acme", id=f"{tag}{i}", email=f"{tag}{i}@x.io", name=tag, role="member"
+            follower.write(
+                lambda a, i=i: Management(a).people.add_user(
+                    SYSTEM, workspace="acme", id=f"{tag}{i}", email=f"{tag}{i}@x.io", name=tag
+                )
             )
-            follower.write(lambda a, user=user: a.put_person(user))
         barrier.wait()
         follower.catch_up()
         results.put((tag, authz.revision, authz.policy.to_csv()))
@@ -159,8 +183,8 @@ def test_two_processes_lose_no_change(url: str) -> None:
     """Two processes changing the same API in a loop: every change of both is kept."""
     with Store.open(url) as store:
         authz = open_authorizer(store)
-        authz.add_workspace(Workspace(id="acme", name="Acme"))
-        authz.put_api(Api(workspace="acme", id="pay", name="Pay"))
+        _create(authz, "acme")
+        Management(authz).apis.register(SYSTEM, workspace="acme", id="pay", name="Pay")
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
     results = context.Queue()
@@ -199,10 +223,10 @@ def test_postgres_announces_each_change_on_its_own_schema_channel(tmp_path: Path
             with mine.engine.connect() as conn:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 conn.exec_driver_sql(f"LISTEN {listen_name(notify_channel(conn))}")
-                neighbour.add_workspace(Workspace(id="beta", name="Beta"))
-                authz.add_workspace(Workspace(id="acme", name="Acme"))
-                neighbour.put_group(Group(workspace="beta", id="qa", name="QA"))
-                authz.put_group(Group(workspace="acme", id="ops", name="Ops"))
+                _create(neighbour, "beta")
+                _create(authz, "acme")
+                Management(neighbour).groups.create(SYSTEM, workspace="beta", id="qa", name="QA")
+                Management(authz).groups.create(SYSTEM, workspace="acme", id="ops", name="Ops")
                 driver = conn.connection.driver_connection
                 assert driver is not None
                 payloads = [n.payload for n in driver.notifies(timeout=5, stop_after=3)]
@@ -230,6 +254,6 @@ def test_open_authorizer_gives_up_on_a_store_that_never_settles(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the store changes during every load, opening raises Conflict instead of looping."""
-    monkeypatch.setattr(store, "sync_rules", lambda directory, rules: False)
+    monkeypatch.setattr(store, "sync_rules", lambda revision, rules: False)
     with pytest.raises(Conflict, match="changed during each of"):
         open_authorizer(store)

@@ -18,8 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from rbac_kit import Authorizer, InvalidInput, NotFound, Role, User, Workspace
-from rbac_kit.store import COLUMNS, FILTERS, ListQuery, Page, Store, open_authorizer
+from rbac_kit import (
+    SYSTEM,
+    Authorizer,
+    InvalidInput,
+    Management,
+    NotFound,
+    Workspace,
+    open_authorizer,
+)
+from rbac_kit.store import COLUMNS, FILTERS, ListQuery, Page, Store
 from rbac_kit.store._engine import create_store_engine
 from rbac_kit.store._migrate import upgrade
 
@@ -519,9 +527,9 @@ def test_migration_counts_the_groups_of_existing_people(url: str) -> None:
 def test_lists_follow_changes(empty: Store) -> None:
     """A list reads the committed state: a change shows at once."""
     store = empty
-    authz = open_authorizer(store)
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
-    authz.put_role(Role(workspace="acme", id="r", name="R", permissions={"view_api"}))
+    admin = Management(open_authorizer(store))
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None)
+    admin.roles.create(SYSTEM, workspace="acme", id="r", name="R", permissions={"view_api"})
     assert 0 == next(r["members"] for r in store.list("roles", "acme").rows if r["id"] == "r")
-    authz.put_person(User(workspace="acme", id="u", email="u@x.io", name="U", role="r"))
+    admin.people.add_user(SYSTEM, workspace="acme", id="u", email="u@x.io", name="U", role="r")
     assert 1 == next(r["members"] for r in store.list("roles", "acme").rows if r["id"] == "r")

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rbac_kit import Workspace
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import SYSTEM, Management, Workspace, open_authorizer
+from rbac_kit.store import Store
 
 
 @pytest.fixture
@@ -28,7 +28,9 @@ def collector() -> Iterator[None]:
 @pytest.mark.parametrize("enabled", [True, False])
 def test_collector_is_paused_during_the_load_and_restored(store: Store, enabled: bool) -> None:
     """The collector is off while the store loads, and as it was before once it is open."""
-    open_authorizer(store).add_workspace(Workspace(id="acme", name="Acme"))
+    Management(open_authorizer(store)).workspaces.create(
+        SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None
+    )
     seen: list[bool] = []
     load = store.load
 

@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from rbac_kit import Api, Customer, Exclusion, Grant, Group, InvalidInput, Role, User
+from rbac_kit import Api, Customer, Grant, Group, InvalidInput, Role, User
+from rbac_kit.model import Exclusion
 from rbac_kit.store import _rows as rows
 
 
@@ -113,3 +114,35 @@ def test_json_keeps_times() -> None:
     row = {"granted_at": dt.datetime(2030, 1, 1, tzinfo=dt.UTC), "api": "pay"}
     assert {"granted_at": "2030-01-01T00:00:00+00:00", "api": "pay"} == rows.to_json(row)
     assert row == rows.from_json(rows.to_json(row))
+
+
+def test_json_writes_times_as_events_always_held_them() -> None:
+    """The text of a time in an event is what ``datetime.isoformat()`` of UTC wrote before."""
+    at = dt.datetime(2030, 1, 1, 9, 5, 7, 250, tzinfo=dt.UTC)
+    assert {"granted_at": "2030-01-01T09:05:07.000250+00:00"} == rows.to_json({"granted_at": at})
+    assert {"time": "2030-01-01T09:05:07.000250+00:00"} == rows.to_json({"time": at})
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2030-01-01T00:00:00+00:00",  # what events in existing databases hold
+        "2030-01-01T00:00:00.000000+00:00",
+        "2030-01-01T00:00:00Z",
+        "2030-01-01T00:00:00",  # no offset: UTC
+        "2030-01-01T01:00:00+01:00",
+    ],
+)
+def test_json_reads_times_of_old_events(stored: str) -> None:
+    """A row of an event stored by an earlier version reads back with an aware UTC time."""
+    old_row = {"workspace": "acme", "api": "pay", "granted_at": stored, "target_kind": "user"}
+    row = rows.from_json(old_row)
+    assert dt.datetime(2030, 1, 1, tzinfo=dt.UTC) == row["granted_at"]
+    assert dt.UTC == row["granted_at"].tzinfo
+    assert {**old_row, "granted_at": row["granted_at"]} == row
+
+
+def test_json_refuses_a_time_that_is_not_iso_8601() -> None:
+    """A damaged time in an event is InvalidInput naming it, not a bare ValueError."""
+    with pytest.raises(InvalidInput, match="time 'yesterday' is not ISO 8601"):
+        rows.from_json({"granted_at": "yesterday"})

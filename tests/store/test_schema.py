@@ -11,10 +11,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from rbac_kit import Workspace
-from rbac_kit.store import VERSION_TABLE, Base, Store, open_authorizer
+from rbac_kit import SYSTEM, Authorizer, Management, Workspace, open_authorizer
+from rbac_kit.store import VERSION_TABLE, Base, Store
 from rbac_kit.store._engine import create_store_engine
 from rbac_kit.store._migrate import current_version, head
+
+
+def _create_acme(authz: Authorizer) -> None:
+    """Create an empty workspace acme (as the system)."""
+    Management(authz).workspaces.create(
+        SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None
+    )
 
 
 def test_migrations_build_the_models(store: Store) -> None:
@@ -37,7 +44,7 @@ def test_open_migrates_to_the_newest_version(store: Store) -> None:
 def test_opening_again_keeps_the_data(url: str) -> None:
     """Opening an existing store runs no migration twice and loses nothing."""
     with Store.open(url) as store:
-        open_authorizer(store).add_workspace(Workspace(id="acme", name="Acme"))
+        _create_acme(open_authorizer(store))
     with Store.open(url) as store:
         assert 1 == store.revision()
         assert head() == current_version(store.engine)
@@ -63,7 +70,7 @@ def test_sqlite_connections_are_set_up(tmp_path: Path, pragma: str, expected: ob
 def test_in_memory_sqlite_is_one_database() -> None:
     """``sqlite://`` works: every connection sees the same in-memory database."""
     with Store.open("sqlite://") as store:
-        open_authorizer(store).add_workspace(Workspace(id="acme", name="Acme"))
+        _create_acme(open_authorizer(store))
         directory, revision = store.load()
     assert (1, ["acme"]) == (revision, [d.workspace.id for d in directory.workspaces()])
 

@@ -8,19 +8,22 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from rbac_kit import (
-    Api,
+    SYSTEM,
     Authorizer,
     Conflict,
-    Customer,
+    Follower,
+    Group,
     InvalidInput,
+    Management,
     Status,
     User,
     Workspace,
+    open_authorizer,
 )
-from rbac_kit.store import Follower, Store, open_authorizer
+from rbac_kit.store import AuditRows, ExtraWrite, Store
 from rbac_kit.store import _store as store_module
 from rbac_kit.store._engine import create_store_engine
 from rbac_kit.store._migrate import upgrade
@@ -28,6 +31,13 @@ from rbac_kit.store._rows import redact_password
 from rbac_kit.store._schema import AuditEventRow, CasbinRuleRow, WorkspaceRow
 
 from .helpers import STEPS, decisions, directory_state, dump, run_steps
+
+
+def _create(authz: Authorizer, workspace: str) -> None:
+    """Create an empty workspace (as the system)."""
+    Management(authz).workspaces.create(
+        SYSTEM, workspace=Workspace(id=workspace, name=workspace.title()), owner=None
+    )
 
 
 def test_every_change_persists(url: str, authz: Authorizer) -> None:
@@ -62,12 +72,12 @@ def test_one_revision_and_one_audit_event_per_change(store: Store, authz: Author
 
 def test_audit_event_holds_actor_target_and_rows(store: Store, authz: Authorizer) -> None:
     """An audit event names actor, action and target, and holds the touched rows before/after."""
-    run_steps(authz, STEPS[:11])
-    authz.set_status("user:ann", Status.DISABLED, actor="user:root")
+    run_steps(authz, STEPS[:16])
+    Management(authz).people.disable("user:ann", workspace="acme", subject="user:bob")
     (event,) = store.events(store.revision() - 1)
-    assert ("user:root", "set_status", "user:ann") == (event.actor, event.action, event.target)
+    assert ("user:ann", "disable", "user:bob") == (event.actor, event.action, event.target)
     assert "acme" == event.workspace
-    assert (("subject", "acme", "user:ann"),) == event.owners
+    assert (("subject", "acme", "user:bob"),) == event.owners
     assert ["active"] == [row["status"] for row in event.before["people"]]
     assert ["disabled"] == [row["status"] for row in event.after["people"]]
     (old,) = event.before["workspaces"]
@@ -92,7 +102,9 @@ def test_audit_time_comes_from_the_clock(url: str) -> None:
     moment = dt.datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     with Store.open(url, clock=lambda: moment) as store:
         authz = open_authorizer(store)
-        authz.add_workspace(Workspace(id="acme", name="Acme"))
+        Management(authz).workspaces.create(
+            SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None
+        )
         (event,) = store.events()
     assert moment == event.time
     assert dt.UTC == event.time.tzinfo
@@ -111,12 +123,16 @@ def test_grant_times_round_trip_in_utc(url: str, authz: Authorizer) -> None:
 def test_unusual_customer_ids_round_trip(url: str, authz: Authorizer) -> None:
     """Customer IDs are kept exactly, including commas, case and 255 characters of emoji."""
     long_id = "\U0001f600" * 255
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
+    admin = Management(authz)
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None)
     for ident, cid in (("c1", "Big Co, Inc."), ("c2", "big co, inc."), ("c3", long_id)):
-        authz.put_person(
-            Customer(workspace="acme", id=ident, email=f"{ident}@x.io", customer_id=cid)
+        admin.people.add_customer(
+            SYSTEM, workspace="acme", id=ident, email=f"{ident}@x.io", customer_id=cid
         )
-    authz.put_api(Api(workspace="acme", id="pay", name="Pay", customer_ids={long_id, "ACME"}))
+    admin.apis.register(SYSTEM, workspace="acme", id="pay", name="Pay")
+    admin.apis.record_customer_ids(
+        SYSTEM, workspace="acme", api="pay", customer_ids=[long_id, "ACME"]
+    )
     with Store.open(url) as again:
         reloaded = open_authorizer(again)
         assert sorted(reloaded.policy.rules()) == again.rules()
@@ -128,24 +144,133 @@ def test_stale_directory_cannot_write(store: Store) -> None:
     """A second Authorizer that missed a change is refused, and nothing is written."""
     first = open_authorizer(store)
     second = open_authorizer(store)
-    first.add_workspace(Workspace(id="acme", name="Acme"))
+    _create(first, "acme")
     before = dump(store)
     with pytest.raises(Conflict, match="another process changed it"):
-        second.add_workspace(Workspace(id="beta", name="Beta"))
+        _create(second, "beta")
     assert before == dump(store)
     assert [] == list(second.directory.workspaces())
     assert 0 == second.revision
 
 
-def test_sink_rejects_a_directory_it_did_not_load(store: Store) -> None:
-    """The sink refuses an Authorizer the store did not load; nothing is written."""
-    authz = Authorizer()
-    authz.sink = store.sink
+def test_store_as_sink_persists_from_the_revision_it_is_given(store: Store) -> None:
+    """An Authorizer given the store as its sink persists from the revision it is given.
+
+    Built at an older revision than the store's (an empty directory the store
+    did not load), its change is refused and nothing is written; built on
+    ``store.load()`` at its revision, its changes commit.
+    """
+    _create(open_authorizer(store), "acme")
+    stale = Authorizer(sink=store)
+    assert store is stale.sink
+    with pytest.raises(AttributeError):
+        stale.sink = None  # type: ignore[misc]
     before = dump(store)
-    with pytest.raises(InvalidInput, match="not loaded from this store"):
-        authz.add_workspace(Workspace(id="acme", name="Acme"))
+    with pytest.raises(Conflict, match="another process changed it"):
+        _create(stale, "beta")
     assert before == dump(store)
-    assert [] == list(authz.directory.workspaces())
+    assert ([], 0) == (list(stale.directory.workspaces()), stale.revision)
+    directory, revision = store.load()
+    loaded = Authorizer(directory, revision=revision, sink=store)
+    _create(loaded, "beta")
+    assert (2, 2) == (loaded.revision, store.revision())
+    assert ["acme", "beta"] == sorted(d.workspace.id for d in store.load()[0].workspaces())
+
+
+def test_a_replayed_change_writes_nothing(store: Store) -> None:
+    """A transaction replaying a revision the store holds writes nothing and moves to it."""
+    writer = open_authorizer(store)
+    reader = open_authorizer(store)
+    _create(writer, "acme")
+    (event,) = store.events()
+    before = dump(store)
+    with reader.transaction(
+        actor=event.actor, action=event.action, target=event.target, replaying=event.revision
+    ) as tx:
+        tx.directory.touch(store.replay(tx.directory, event))
+    assert before == dump(store)
+    assert (1, 1) == (tx.revision, reader.revision)
+    assert directory_state(writer.directory) == directory_state(reader.directory)
+
+
+def _note(workspace: str, seen: list[int]) -> ExtraWrite:
+    """An extra write that records the revision it ran at and reports one audit row."""
+
+    def write(conn: Connection, revision: int, time: dt.datetime) -> tuple[AuditRows, AuditRows]:
+        conn.execute(text("SELECT 1"))
+        seen.append(revision)
+        return {}, {"notes": [{"revision": revision}]}
+
+    return ExtraWrite(workspace, write)
+
+
+def test_a_write_along_commits_with_the_change_at_a_revision_of_its_own(store: Store) -> None:
+    """An extra write runs in the change's transaction and joins its audit event.
+
+    A change that touches no policy owner but writes along is still one
+    audited change at its own revision; a follower replays it as a no-op.
+    """
+    authz = open_authorizer(store)
+    reader = open_authorizer(store)
+    _create(authz, "acme")
+    seen: list[int] = []
+    with authz.transaction(actor="user:olivia", action="note", target="acme") as tx:
+        tx.write_along(_note("acme", seen))
+    (event,) = store.events(1)
+    assert [2] == seen
+    assert (2, 2, 2) == (tx.revision, authz.revision, store.revision())
+    assert ("user:olivia", "note", "acme", "acme", ()) == (
+        event.actor,
+        event.action,
+        event.target,
+        event.workspace,
+        event.owners,
+    )
+    assert [{"revision": 2}] == event.after["notes"]
+    assert [2] == [row["revision"] for row in event.after["workspaces"]]
+    assert 2 == Follower(store, reader).catch_up()
+    assert directory_state(authz.directory) == directory_state(reader.directory)
+
+
+def _group_with(authz: Authorizer, extra: object) -> None:
+    """Create group ops in acme, writing ``extra`` along, in one transaction."""
+    with authz.transaction(action="create_group", target="acme/group:ops") as tx:
+        tx.directory.put_group(Group(workspace="acme", id="ops", name="Ops"))
+        tx.write_along(extra)
+
+
+def _refuse(conn: Connection, revision: int, time: dt.datetime) -> tuple[AuditRows, AuditRows]:
+    raise Conflict("the extra write refused")
+
+
+@pytest.mark.parametrize(
+    ("extra", "error", "message"),
+    [
+        (ExtraWrite("acme", _refuse), Conflict, "the extra write refused"),
+        ("an invitation", InvalidInput, "only an ExtraWrite"),
+    ],
+    ids=["raising", "not an ExtraWrite"],
+)
+def test_a_failing_write_along_cancels_the_whole_change(
+    store: Store, extra: object, error: type[Exception], message: str
+) -> None:
+    """An extra write that raises, or is not an ExtraWrite, leaves every layer as it was."""
+    authz = open_authorizer(store)
+    _create(authz, "acme")
+    before = (dump(store), directory_state(authz.directory), authz.index.snapshot())
+    with pytest.raises(error, match=message):
+        _group_with(authz, extra)
+    assert before == (dump(store), directory_state(authz.directory), authz.index.snapshot())
+    assert 1 == authz.revision
+
+
+def test_a_write_along_needs_a_store() -> None:
+    """An Authorizer without a sink refuses a change that writes along, and changes nothing."""
+    authz = Authorizer()
+    _create(authz, "acme")
+    with pytest.raises(InvalidInput, match="need an authorizer with a store"):
+        _group_with(authz, _note("acme", []))
+    assert ({}, 1) == (authz.directory.workspace("acme").groups, authz.revision)
 
 
 def test_out_of_step_casbin_rule_is_rewritten_on_load(url: str, store: Store) -> None:

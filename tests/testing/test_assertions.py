@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rbac_kit import Api, Authorizer, Grant, UnknownAction, User, Workspace
+from rbac_kit import SYSTEM, Authorizer, Management, UnknownAction, Workspace
 from rbac_kit.testing import assert_allowed, assert_decisions, assert_denied
 
 
@@ -14,13 +14,14 @@ from rbac_kit.testing import assert_allowed, assert_decisions, assert_denied
 def authz() -> Authorizer:
     """Workspace acme: member ann granted payments; API orders granted to nobody."""
     authz = Authorizer()
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
-    authz.put_api(Api(workspace="acme", id="payments", name="Payments"))
-    authz.put_api(Api(workspace="acme", id="orders", name="Orders"))
-    authz.put_person(
-        User(workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member")
+    admin = Management(authz)
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None)
+    admin.apis.register(SYSTEM, workspace="acme", id="payments", name="Payments")
+    admin.apis.register(SYSTEM, workspace="acme", id="orders", name="Orders")
+    admin.people.add_user(
+        SYSTEM, workspace="acme", id="ann", email="ann@acme.io", name="Ann", role="member"
     )
-    authz.add_access(Grant(workspace="acme", api="payments", target="user:ann"))
+    admin.access.add(SYSTEM, workspace="acme", api="payments", targets=["user:ann"])
     return authz
 
 

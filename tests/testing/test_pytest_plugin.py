@@ -5,28 +5,32 @@ from __future__ import annotations
 import pytest
 
 USER_TESTS = """
-from rbac_kit import Api, Grant, User, Workspace
+from rbac_kit import SYSTEM, Management, User, Workspace
 from rbac_kit.testing import assert_allowed, assert_denied
 
 
 def _acme(authz):
-    authz.add_workspace(Workspace(id="acme", name="Acme"))
-    authz.put_api(Api(workspace="acme", id="payments", name="Payments"))
-    authz.put_person(User(workspace="acme", id="ann", email="ann@acme.io", name="Ann",
-                          role="member"))
+    admin = Management(authz)
+    admin.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"), owner=None)
+    admin.apis.register(SYSTEM, workspace="acme", id="payments", name="Payments")
+    admin.people.add_user(SYSTEM, workspace="acme", id="ann", email="ann@acme.io", name="Ann",
+                          role="member")
 
 
 def test_in_memory(rbac_authorizer):
     _acme(rbac_authorizer)
     assert_denied(rbac_authorizer, "user:ann", "view_api", "acme/payments")
-    rbac_authorizer.add_access(Grant(workspace="acme", api="payments", target="user:ann"))
+    Management(rbac_authorizer).access.add(SYSTEM, workspace="acme", api="payments",
+                                           targets=["user:ann"])
     assert_allowed(rbac_authorizer, "user:ann", "view_api", "acme/payments")
 
 
 def test_management_is_guarded(rbac_management):
     owner = User(workspace="acme", id="olivia", email="o@acme.io", name="O", role="owner")
-    rbac_management.create_workspace(Workspace(id="acme", name="Acme"), owner=owner)
-    rbac_management.register_api("user:olivia", "acme", "Payments", id="payments")
+    rbac_management.workspaces.create(SYSTEM, workspace=Workspace(id="acme", name="Acme"),
+                                      owner=owner)
+    rbac_management.apis.register("user:olivia", workspace="acme", name="Payments",
+                                  id="payments")
     assert_allowed(rbac_management.authorizer, "user:olivia", "edit_api", "acme/payments")
 
 

@@ -7,19 +7,10 @@ from collections.abc import Callable
 import pytest
 from hypothesis import find, given, settings
 
-from rbac_kit import (
-    API_ACTIONS,
-    WORKSPACE_ACTIONS,
-    ApiScope,
-    Authorizer,
-    CasbinReference,
-    Directory,
-    Environment,
-    Status,
-    WorkspaceData,
-    customer_id_subject,
-    explain,
-)
+from rbac_kit import ApiScope, Authorizer, Environment, Status, customer_id_subject
+from rbac_kit.model import API_ACTIONS, WORKSPACE_ACTIONS, Directory, WorkspaceData
+from rbac_kit.policy import explain
+from rbac_kit.policy.casbin import CasbinReference
 from rbac_kit.testing.strategies import CUSTOMER_ID_POOL, authorizers, directories
 
 ACTIONS = sorted(API_ACTIONS | WORKSPACE_ACTIONS)

@@ -38,16 +38,16 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from .._authorizer import Authorizer
 from .._errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..model import _validate as v
 from ..model._builtin import OWNER
 from ..model._catalog import Permission
 from ..model._directory import Person
+from ..model._subjects import TARGET_KINDS, Subject
 from ..model._values import Api, ApiScope, Customer, Role, Status, User, Workspace
+from ._decider import Actor, Decider, SystemActor
 
 __all__ = [
-    "SYSTEM_ACTOR",
     "authorize",
     "authorize_access",
     "authorize_api",
@@ -67,22 +67,26 @@ __all__ = [
     "require_not_last_owner",
     "require_reach",
     "require_target",
+    "require_workspace",
     "role_excess",
     "unique",
 ]
 
-#: The actor name for the host itself: it bootstraps workspaces and records traffic.
-#: It is not a subject, so every decision about it is a denial; only the methods
-#: documented to accept it do.
-SYSTEM_ACTOR = "system"
 
-
-def authorize(authz: Authorizer, actor: str, permission: Permission, workspace: str) -> Person:
+def authorize(
+    authz: Decider, actor: Actor, permission: Permission, workspace: str
+) -> Person | None:
     """Require ``can(actor, permission, workspace)`` and return the actor's entity.
+
+    For :data:`SYSTEM` the workspace must exist, and the result is None: the
+    trusted actor, whom the ``require_*`` checks below let through.
 
     Raises:
         Forbidden: naming the actor, the permission, the workspace and the reason.
     """
+    if isinstance(actor, SystemActor):
+        authz.directory.workspace(workspace)
+        return None
     if not authz.can(actor, permission.value, workspace):
         reason = authz.explain(actor, permission.value, workspace).reason
         raise Forbidden(f"{actor} may not {permission.value} in workspace {workspace!r}: {reason}")
@@ -90,8 +94,8 @@ def authorize(authz: Authorizer, actor: str, permission: Permission, workspace: 
 
 
 def authorize_api(
-    authz: Authorizer, actor: str, permission: Permission, workspace: str, api_id: str
-) -> tuple[Person, Api]:
+    authz: Decider, actor: Actor, permission: Permission, workspace: str, api_id: str
+) -> tuple[Person | None, Api]:
     """Require ``can(actor, permission, "<workspace>/<api_id>")``; return the actor and the API.
 
     The actor must be an active member of ``workspace`` whose role holds
@@ -103,6 +107,8 @@ def authorize_api(
         NotFound: no such API in the workspace.
     """
     d = authz.directory
+    if isinstance(actor, SystemActor):
+        return None, d.api(workspace, api_id)
     obj = f"{workspace}/{api_id}"
     person = d.person(actor) if d.workspace_of(actor) == workspace else None
     if person is None:
@@ -126,8 +132,8 @@ def authorize_api(
 
 
 def authorize_person(
-    authz: Authorizer, actor: str, workspace: str, subject: str, verb: str
-) -> tuple[Person, Person]:
+    authz: Decider, actor: Actor, workspace: str, subject: str, verb: str
+) -> tuple[Person | None, Person]:
     """Authorize ``manage_people``, find ``subject``, and require the actor to outrank it.
 
     Returns the actor's entity and the person's.
@@ -139,8 +145,8 @@ def authorize_person(
 
 
 def authorize_access(
-    authz: Authorizer, actor: str, workspace: str, api_id: str, verb: str
-) -> tuple[Person, Api]:
+    authz: Decider, actor: Actor, workspace: str, api_id: str, verb: str
+) -> tuple[Person | None, Api]:
     """Authorize ``manage_api_access`` and require the actor to reach the API.
 
     Returns the actor's entity and the API.
@@ -151,14 +157,27 @@ def authorize_access(
     return me, api
 
 
+def require_workspace(workspace: object) -> None:
+    """Require a :class:`~rbac_kit.Workspace` value.
+
+    Raises:
+        InvalidInput: anything else.
+    """
+    if not isinstance(workspace, Workspace):
+        raise InvalidInput(
+            f"creating a workspace needs a Workspace, got {type(workspace).__name__}"
+        )
+
+
 def require_first_owner(workspace: Workspace, owner: User) -> None:
     """Require ``owner`` to be an active, group-less user of ``workspace`` holding Owner.
 
     Raises:
         InvalidInput: naming what is wrong with ``owner``.
     """
-    if not isinstance(workspace, Workspace) or not isinstance(owner, User):
-        raise InvalidInput("create_workspace needs a Workspace and, as owner, a User")
+    require_workspace(workspace)
+    if not isinstance(owner, User):
+        raise InvalidInput("creating a workspace needs, as owner, a User")
     if owner.workspace != workspace.id:
         raise InvalidInput(
             f"owner {owner.subject} belongs to workspace {owner.workspace!r}, not {workspace.id!r}"
@@ -170,16 +189,14 @@ def require_first_owner(workspace: Workspace, owner: User) -> None:
         )
 
 
-def person_in(authz: Authorizer, workspace: str, subject: str) -> Person:
+def person_in(authz: Decider, workspace: str, subject: str) -> Person:
     """The user or customer ``subject`` of ``workspace``.
 
     Raises:
         InvalidInput: ``subject`` is not ``user:<id>`` or ``customer:<id>``.
         NotFound: no such person in the workspace.
     """
-    kind, sep, ident = subject.partition(":") if isinstance(subject, str) else ("", "", "")
-    if not sep or kind not in ("user", "customer") or not ident:
-        raise InvalidInput(f"person {subject!r} must be named 'user:<id>' or 'customer:<id>'")
+    Subject.parse(subject, what="person")
     person = authz.directory.workspace(workspace).person(subject)
     if person is None:
         raise NotFound(f"no {subject} in workspace {workspace!r}")
@@ -204,11 +221,11 @@ def role_excess(role: Role, holder: Role) -> tuple[str, ...]:
     return tuple(excess)
 
 
-def _actor_role(authz: Authorizer, actor: Person) -> Role:
+def _actor_role(authz: Decider, actor: Person) -> Role:
     return authz.directory.role(actor.workspace, actor.role)
 
 
-def require_can_give(authz: Authorizer, actor: Person, role: Role, what: str) -> None:
+def require_can_give(authz: Decider, actor: Person | None, role: Role, what: str) -> None:
     """Require the actor's role to hold everything ``role`` carries.
 
     ``what`` names the operation in the message, e.g. ``"give role 'Owner'"``.
@@ -216,6 +233,8 @@ def require_can_give(authz: Authorizer, actor: Person, role: Role, what: str) ->
     Raises:
         Forbidden: naming what ``role`` carries beyond the actor's role.
     """
+    if actor is None:
+        return
     holder = _actor_role(authz, actor)
     excess = role_excess(role, holder)
     if excess:
@@ -225,12 +244,14 @@ def require_can_give(authz: Authorizer, actor: Person, role: Role, what: str) ->
         )
 
 
-def require_can_manage(authz: Authorizer, actor: Person, person: Person, verb: str) -> None:
+def require_can_manage(authz: Decider, actor: Person | None, person: Person, verb: str) -> None:
     """Require the actor to be able to give ``person``'s current role.
 
     Raises:
         Forbidden: ``person`` holds a role carrying more than the actor's.
     """
+    if actor is None:
+        return
     role = authz.directory.role(person.workspace, person.role)
     holder = _actor_role(authz, actor)
     excess = role_excess(role, holder)
@@ -241,12 +262,14 @@ def require_can_manage(authz: Authorizer, actor: Person, person: Person, verb: s
         )
 
 
-def require_reach(authz: Authorizer, actor: Person, api: Api, purpose: str) -> None:
+def require_reach(authz: Decider, actor: Person | None, api: Api, purpose: str) -> None:
     """Require ``can(actor, "view_api", api)``: nobody hands out access they lack.
 
     Raises:
         Forbidden: naming the API the actor does not reach and why.
     """
+    if actor is None:
+        return
     view = Permission.VIEW_API.value
     if not authz.can(actor.subject, view, api.object):
         reason = authz.explain(actor.subject, view, api.object).reason
@@ -256,19 +279,21 @@ def require_reach(authz: Authorizer, actor: Person, api: Api, purpose: str) -> N
         )
 
 
-def require_group_reach(authz: Authorizer, actor: Person, workspace: str, group: str) -> None:
+def require_group_reach(authz: Decider, actor: Person | None, workspace: str, group: str) -> None:
     """Require the actor to reach every API group ``group`` has been granted.
 
     Raises:
         Forbidden: naming the first API (by id) the actor does not reach.
     """
+    if actor is None:
+        return
     data = authz.directory.workspace(workspace)
     for api_id in sorted(data.grants_by_target.get(f"group:{group}", ())):
         require_reach(authz, actor, data.apis[api_id], f"add members to group {group!r}")
 
 
 def require_customer_id_reach(
-    authz: Authorizer, actor: Person, workspace: str, customer_id: str, subject: str
+    authz: Decider, actor: Person | None, workspace: str, customer_id: str, subject: str
 ) -> None:
     """Require the actor to reach every API whose traffic shows ``customer_id``.
 
@@ -278,6 +303,8 @@ def require_customer_id_reach(
     Raises:
         Forbidden: naming the first API (by id) the actor does not reach.
     """
+    if actor is None:
+        return
     data = authz.directory.workspace(workspace)
     excluded = data.excluded_apis.get(subject, set())
     for api_id in sorted(data.apis_by_cid.get(customer_id, set()) - excluded):
@@ -286,7 +313,7 @@ def require_customer_id_reach(
         )
 
 
-def require_not_last_owner(authz: Authorizer, person: Person, verb: str) -> None:
+def require_not_last_owner(authz: Decider, person: Person, verb: str) -> None:
     """Refuse to take away the last active Owner of a workspace.
 
     Raises:
@@ -318,7 +345,7 @@ def require_customer(person: Person) -> Customer:
     return person
 
 
-def require_new_person(authz: Authorizer, actor: Person, person: Person) -> None:
+def require_new_person(authz: Decider, actor: Person | None, person: Person) -> None:
     """Checks for adding ``person``: a new id, a role, groups and Customer ID the actor may give.
 
     Raises:
@@ -339,29 +366,27 @@ def require_new_person(authz: Authorizer, actor: Person, person: Person) -> None
         )
 
 
-def require_target(authz: Authorizer, workspace: str, target: str) -> None:
+def require_target(authz: Decider, workspace: str, target: str) -> None:
     """Require an access-list target (``user:``, ``customer:`` or ``group:<id>``) to exist.
 
     Raises:
         InvalidInput: a malformed target. NotFound: no such person or group.
     """
-    kind, sep, ident = target.partition(":") if isinstance(target, str) else ("", "", "")
-    if not sep or kind not in ("user", "customer", "group"):
-        raise InvalidInput(
-            f"access target {target!r} must be 'user:<id>', 'customer:<id>' or 'group:<id>'"
-        )
-    if kind == "group":
-        authz.directory.group(workspace, v.entity_id("group id", ident))
+    parsed = Subject.parse(target, kinds=TARGET_KINDS, what="access target")
+    if parsed.kind == "group":
+        authz.directory.group(workspace, v.entity_id("group id", parsed.id))
     else:
         person_in(authz, workspace, target)
 
 
-def require_environment(authz: Authorizer, actor: Person, api: Api, verb: str) -> None:
+def require_environment(authz: Decider, actor: Person | None, api: Api, verb: str) -> None:
     """Require the actor's role to cover the environment ``api`` is (to be) in.
 
     Raises:
         Forbidden: naming the environment the actor's role does not cover.
     """
+    if actor is None:
+        return
     role = authz.directory.role(actor.workspace, actor.role)
     if api.environment not in role.environments:
         raise Forbidden(
@@ -375,7 +400,7 @@ def require_environment(authz: Authorizer, actor: Person, api: Api, verb: str) -
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def free_slug(authz: Authorizer, workspace: str, kind: str, name: Any, fallback: str) -> str:
+def free_slug(authz: Decider, workspace: str, kind: str, name: Any, fallback: str) -> str:
     """A slug of ``name`` that no ``kind`` (``roles``, ``groups``, ``apis``) of ``workspace`` uses.
 
     ``"Support Team"`` gives ``support-team``, then ``support-team-2``, ...;
@@ -396,7 +421,7 @@ def free_slug(authz: Authorizer, workspace: str, kind: str, name: Any, fallback:
     return candidate
 
 
-def free_person_id(authz: Authorizer, kind: str) -> str:
+def free_person_id(authz: Decider, kind: str) -> str:
     """10 random hexadecimal characters no ``<kind>:<id>`` subject of any workspace uses."""
     while True:
         candidate = secrets.token_hex(5)

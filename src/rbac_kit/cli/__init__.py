@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .._errors import RbacKitError
+from .. import RbacKitError
 from . import _csvio, _decide, _demo, _invite, _lists, _manage, _serve
 from ._context import DEFAULT_DB, Context
 

@@ -15,10 +15,8 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any, TextIO
 
-from .._errors import ImportRejected, RowError
-from ..onboarding.csv._export import export_csv
-from ..onboarding.csv._format import csv_template
-from ..onboarding.csv._import import ImportReport, import_people
+from .. import ImportRejected, RowError, export_csv, import_people
+from ..onboarding import ImportReport, csv_template
 from ._args import Subparsers
 from ._context import Context
 from ._describe import describe

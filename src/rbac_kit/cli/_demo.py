@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._errors import RbacKitError
-from ..admin._management import Management
-from ..model._values import User, Workspace
-from ..onboarding.csv._import import import_people
+from .. import SYSTEM, Management, RbacKitError, User, Workspace, import_people
 from ._context import Context
 
 __all__ = ["CUSTOMERS_CSV", "DEMO_DB", "DEMO_WORKSPACE", "USERS_CSV", "build_demo", "register"]
@@ -65,36 +62,46 @@ api@hooli.example,Hooli,hooli-1,customer,,hooli's long passphrase,hooli
 def build_demo(management: Management) -> None:
     """Build the sample workspace ``acme``, one management operation at a time."""
     m, ws = management, DEMO_WORKSPACE
-    m.create_workspace(
-        Workspace(id=ws, name="Acme Corp"),
+    m.workspaces.create(
+        SYSTEM,
+        workspace=Workspace(id=ws, name="Acme Corp"),
         owner=User(
             workspace=ws, id="olivia", email="olivia@acme.example", name="Olivia", role="owner"
         ),
     )
-    m.add_user(_OWNER, ws, id="adam", email="adam@acme.example", name="Adam", role="administrator")
-    m.register_api(_ADMIN, ws, "Payments", id="payments", category="billing")
-    m.register_api(_ADMIN, ws, "Orders", id="orders", category="commerce")
-    m.register_api(_ADMIN, ws, "Sandbox", id="sandbox", environment="staging")
-    m.create_role(
+    m.people.add_user(
+        _OWNER,
+        workspace=ws,
+        id="adam",
+        email="adam@acme.example",
+        name="Adam",
+        role="administrator",
+    )
+    m.apis.register(_ADMIN, workspace=ws, name="Payments", id="payments", category="billing")
+    m.apis.register(_ADMIN, workspace=ws, name="Orders", id="orders", category="commerce")
+    m.apis.register(_ADMIN, workspace=ws, name="Sandbox", id="sandbox", environment="staging")
+    m.roles.create(
         _ADMIN,
-        ws,
-        "Staging support",
-        ["view_people", "view_api", "view_requests"],
+        workspace=ws,
+        name="Staging support",
+        permissions=["view_people", "view_api", "view_requests"],
         environments=["staging"],
         api_scope="all",
         id="staging-support",
     )
-    m.create_group(_ADMIN, ws, "Partners", id="partners")
+    m.groups.create(_ADMIN, workspace=ws, name="Partners", id="partners")
     # People arrive the way a bulk onboarding brings them: CSV files, one change each.
     import_people(m.authorizer, _ADMIN, ws, "users", USERS_CSV)
     import_people(m.authorizer, _ADMIN, ws, "customers", CUSTOMERS_CSV)
-    m.add_access(_ADMIN, ws, "orders", ["group:partners", "user:dave"])
-    m.add_access(_ADMIN, ws, "payments", ["user:mia"])
+    m.access.add(_ADMIN, workspace=ws, api="orders", targets=["group:partners", "user:dave"])
+    m.access.add(_ADMIN, workspace=ws, api="payments", targets=["user:mia"])
     # The gateway saw these Customer IDs in Payments traffic: their customers gain access.
-    m.record_customer_ids("system", ws, "payments", ["globex-42", "hooli-1"])
+    m.apis.record_customer_ids(
+        SYSTEM, workspace=ws, api="payments", customer_ids=["globex-42", "hooli-1"]
+    )
     # An administrator takes Hooli off the Payments access list: an exclusion.
-    m.remove_access(_ADMIN, ws, "payments", "customer:hooli")
-    m.disable(_ADMIN, ws, "user:dave")
+    m.access.remove(_ADMIN, workspace=ws, api="payments", target="customer:hooli")
+    m.people.disable(_ADMIN, workspace=ws, subject="user:dave")
 
 
 def _refusals(m: Management) -> list[tuple[str, str]]:
@@ -102,19 +109,23 @@ def _refusals(m: Management) -> list[tuple[str, str]]:
     attempts: list[tuple[str, Any]] = [
         (
             "Mia (Member) gives Dave access to Payments",
-            lambda: m.add_access("user:mia", DEMO_WORKSPACE, "payments", ["user:dave"]),
+            lambda: m.access.add(
+                "user:mia", workspace=DEMO_WORKSPACE, api="payments", targets=["user:dave"]
+            ),
         ),
         (
             "Adam makes himself Owner",
-            lambda: m.change_role(_ADMIN, DEMO_WORKSPACE, _ADMIN, "owner"),
+            lambda: m.people.change_role(
+                _ADMIN, workspace=DEMO_WORKSPACE, subject=_ADMIN, role="owner"
+            ),
         ),
         (
             "Adam removes Olivia (her role carries more than his)",
-            lambda: m.remove_person(_ADMIN, DEMO_WORKSPACE, _OWNER),
+            lambda: m.people.remove(_ADMIN, workspace=DEMO_WORKSPACE, subject=_OWNER),
         ),
         (
             "Olivia removes herself, the last Owner",
-            lambda: m.remove_person(_OWNER, DEMO_WORKSPACE, _OWNER),
+            lambda: m.people.remove(_OWNER, workspace=DEMO_WORKSPACE, subject=_OWNER),
         ),
     ]
     refused: list[tuple[str, str]] = []

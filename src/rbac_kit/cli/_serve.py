@@ -8,8 +8,8 @@ import signal
 import threading
 from typing import Any
 
+from .. import Follower, open_authorizer
 from ..service import DEFAULT_ACTION, DecisionService, make_http_server
-from ..store import Follower, open_authorizer
 from ._context import Context
 
 __all__ = ["register"]

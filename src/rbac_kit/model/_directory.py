@@ -10,123 +10,24 @@ compiled policy that must be compiled again (see ``policy/_compiler.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
-from typing import Literal, TypeAlias
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import attrs
 
 from .._errors import Conflict, InvalidInput, NotFound
-from ._builtin import OWNER, builtin_roles
+from ._builtin import OWNER
 from ._journal import Journal
+from ._subjects import PolicyOwner, split_name
 from ._values import Api, Customer, Exclusion, Grant, Group, Role, Status, User, Workspace
+from ._workspace import AccessPaths, Person, WorkspaceData
 
-__all__ = ["AccessPaths", "Directory", "Owner", "WorkspaceData"]
-
-#: A piece of the compiled policy: ``(kind, workspace, id)`` where kind is
-#: ``role``, ``subject`` (id is the subject name), ``group`` or ``api``.
-Owner: TypeAlias = tuple[Literal["role", "subject", "group", "api"], str, str]
-Person: TypeAlias = User | Customer
+__all__ = ["AccessPaths", "Directory", "Person", "WorkspaceData"]
 
 
-@attrs.frozen(kw_only=True)
-class AccessPaths:
-    """Every way a subject reaches one API, before and after exclusions."""
-
-    direct: bool
-    groups: tuple[str, ...]
-    customer_id: str | None
-    excluded: bool
-
-    @property
-    def has_access(self) -> bool:
-        """True when some path exists and no exclusion removes it."""
-        return (self.direct or bool(self.groups) or self.customer_id is not None) and (
-            not self.excluded
-        )
-
-
-class WorkspaceData:
-    """The entities of one workspace and the indexes over them."""
-
-    def __init__(self, workspace: Workspace) -> None:
-        self.workspace = workspace
-        self.roles: dict[str, Role] = {r.id: r for r in builtin_roles(workspace.id)}
-        self.users: dict[str, User] = {}
-        self.customers: dict[str, Customer] = {}
-        self.groups: dict[str, Group] = {}
-        self.apis: dict[str, Api] = {}
-        self.grants: dict[tuple[str, str], Grant] = {}
-        self.exclusions: set[tuple[str, str]] = set()
-        # Secondary indexes, kept in step by Directory.
-        self.members: dict[str, set[str]] = {}
-        self.grants_by_api: dict[str, set[str]] = {}
-        self.grants_by_target: dict[str, set[str]] = {}
-        self.excluded_apis: dict[str, set[str]] = {}
-        self.customer_by_cid: dict[str, str] = {}
-        self.apis_by_cid: dict[str, set[str]] = {}
-        self.role_holders: dict[str, set[str]] = {r: set() for r in self.roles}
-        self.emails: dict[str, str] = {}
-        self.group_names: dict[str, str] = {}
-
-    # -- queries -----------------------------------------------------------
-
-    def person(self, subject: str) -> Person | None:
-        """The user or customer named ``subject`` (``user:<id>`` / ``customer:<id>``)."""
-        kind, _, ident = subject.partition(":")
-        if kind == "user":
-            return self.users.get(ident)
-        if kind == "customer":
-            return self.customers.get(ident)
-        return None
-
-    def is_flattened(self, subject: str) -> bool:
-        """True when exclusions apply, so access is compiled API by API."""
-        return bool(self.excluded_apis.get(subject))
-
-    def access_paths(self, subject: str, api: str) -> AccessPaths:
-        """Every path from ``subject`` to ``api``."""
-        person = self.person(subject)
-        if person is None:
-            return AccessPaths(direct=False, groups=(), customer_id=None, excluded=False)
-        groups = tuple(
-            sorted(g for g in person.groups if api in self.grants_by_target.get(f"group:{g}", ()))
-        )
-        cid = None
-        if isinstance(person, Customer) and api in self.apis_by_cid.get(person.customer_id, ()):
-            cid = person.customer_id
-        return AccessPaths(
-            direct=(api, subject) in self.grants,
-            groups=groups,
-            customer_id=cid,
-            excluded=api in self.excluded_apis.get(subject, ()),
-        )
-
-    def access(self, subject: str) -> set[str]:
-        """The APIs ``subject`` has access to (grants, groups, Customer ID, less exclusions)."""
-        person = self.person(subject)
-        if person is None:
-            return set()
-        result = set(self.grants_by_target.get(subject, ()))
-        for group in person.groups:
-            result |= self.grants_by_target.get(f"group:{group}", set())
-        if isinstance(person, Customer):
-            result |= self.apis_by_cid.get(person.customer_id, set())
-        return result - self.excluded_apis.get(subject, set())
-
-    def people(self) -> Iterator[Person]:
-        """Every user, then every customer."""
-        yield from self.users.values()
-        yield from self.customers.values()
-
-    def flattened_among(self, subjects: Iterable[str]) -> set[str]:
-        """The subjects of ``subjects`` whose access is compiled API by API."""
-        return {s for s in subjects if self.excluded_apis.get(s)}
-
-
-def _subject_owner(ws: str, subject: str) -> Owner:
+def _subject_owner(ws: str, subject: str) -> PolicyOwner:
     """The owner of a subject's lines."""
-    return ("subject", ws, subject)
+    return PolicyOwner("subject", ws, subject)
 
 
 class Directory:
@@ -136,10 +37,36 @@ class Directory:
         self._workspaces: dict[str, WorkspaceData] = {}
         self._subjects: dict[str, str] = {}
         self._j = Journal()
+        # The owners touched inside the open ``changes()`` block, if one is open.
+        self._touched: set[PolicyOwner] | None = None
 
     def atomic(self) -> AbstractContextManager[None]:
         """A block whose changes are all undone if it raises (see :class:`Journal`)."""
         return self._j.atomic()
+
+    @contextmanager
+    def changes(self) -> Iterator[set[PolicyOwner]]:
+        """A block of changes made as one: undone together if it raises.
+
+        Yields the set of policy owners the block touches, filled as each
+        change returns (the compiler recompiles exactly those). Blocks do not
+        nest: a change is one block.
+        """
+        if self._touched is not None:
+            raise InvalidInput("a directory change is already in progress")
+        touched: set[PolicyOwner] = set()
+        self._touched = touched
+        try:
+            with self._j.atomic():
+                yield touched
+        finally:
+            self._touched = None
+
+    def touch(self, owners: set[PolicyOwner]) -> set[PolicyOwner]:
+        """Mark ``owners`` for recompiling with the open ``changes()`` block; return them."""
+        if self._touched is not None:
+            self._touched |= owners
+        return owners
 
     # -- lookups -----------------------------------------------------------
 
@@ -194,18 +121,18 @@ class Directory:
 
     # -- workspaces ----------------------------------------------------------
 
-    def add_workspace(self, workspace: Workspace) -> set[Owner]:
+    def add_workspace(self, workspace: Workspace) -> set[PolicyOwner]:
         """Create a workspace with the built-in roles."""
         if workspace.id in self._workspaces:
             raise Conflict(f"workspace {workspace.id!r} already exists")
         data = WorkspaceData(workspace)
         self._j.setitem(self._workspaces, workspace.id, data)
-        return {("role", workspace.id, r) for r in data.roles}
+        return self.touch({PolicyOwner("role", workspace.id, r) for r in data.roles})
 
     # -- roles ---------------------------------------------------------------
 
-    def put_role(self, role: Role) -> set[Owner]:
-        """Create a custom role, or replace one (Owner can never be edited)."""
+    def put_role(self, role: Role) -> set[PolicyOwner]:
+        """Create a custom role, or replace one (PolicyOwner can never be edited)."""
         data = self.workspace(role.workspace)
         old = data.roles.get(role.id)
         if old is not None and old.id == OWNER:
@@ -223,9 +150,9 @@ class Directory:
             raise Conflict(f"a role named {role.name!r} already exists in {role.workspace!r}")
         self._j.setitem(data.roles, role.id, role)
         self._j.setdefault(data.role_holders, role.id, set)
-        return {("role", role.workspace, role.id)}
+        return self.touch({PolicyOwner("role", role.workspace, role.id)})
 
-    def remove_role(self, ws: str, role_id: str) -> set[Owner]:
+    def remove_role(self, ws: str, role_id: str) -> set[PolicyOwner]:
         """Delete a custom role that nobody holds."""
         data = self.workspace(ws)
         role = self.role(ws, role_id)
@@ -240,11 +167,11 @@ class Directory:
             )
         self._j.delitem(data.roles, role_id)
         self._j.delitem(data.role_holders, role_id)
-        return {("role", ws, role_id)}
+        return self.touch({PolicyOwner("role", ws, role_id)})
 
     # -- people --------------------------------------------------------------
 
-    def put_person(self, person: Person) -> set[Owner]:
+    def put_person(self, person: Person) -> set[PolicyOwner]:
         """Add a user or customer, or replace one with the same id (role, groups, status...)."""
         data = self.workspace(person.workspace)
         subject = person.subject
@@ -262,7 +189,7 @@ class Directory:
                 f"email {person.email!r} is already used by {owner_email} "
                 f"in workspace {person.workspace!r}"
             )
-        owners: set[Owner] = {_subject_owner(person.workspace, subject)}
+        owners: set[PolicyOwner] = {_subject_owner(person.workspace, subject)}
         if isinstance(person, Customer):
             holder = data.customer_by_cid.get(person.customer_id)
             if holder is not None and holder != person.id:
@@ -273,7 +200,7 @@ class Directory:
         if old is not None:
             self._unindex_person(data, old)
         self._index_person(data, person)
-        return owners
+        return self.touch(owners)
 
     def _index_person(self, data: WorkspaceData, person: Person) -> None:
         subject = person.subject
@@ -303,7 +230,7 @@ class Directory:
         for group in person.groups:
             j.discard(data.members[group], subject)
 
-    def remove_person(self, subject: str) -> set[Owner]:
+    def remove_person(self, subject: str) -> set[PolicyOwner]:
         """Remove a user or customer with their grants and exclusions."""
         person = self.person(subject)
         data = self.workspace(person.workspace)
@@ -312,11 +239,11 @@ class Directory:
         for api in list(data.excluded_apis.get(subject, ())):
             self._lift_exclusion(data, api, subject)
         self._unindex_person(data, person)
-        return {_subject_owner(person.workspace, subject)}
+        return self.touch({_subject_owner(person.workspace, subject)})
 
     # -- groups --------------------------------------------------------------
 
-    def put_group(self, group: Group) -> set[Owner]:
+    def put_group(self, group: Group) -> set[PolicyOwner]:
         """Create a group or rename one; names are unique ignoring case."""
         data = self.workspace(group.workspace)
         holder = data.group_names.get(group.name.casefold())
@@ -328,13 +255,13 @@ class Directory:
         self._j.setitem(data.groups, group.id, group)
         self._j.setitem(data.group_names, group.name.casefold(), group.id)
         self._j.setdefault(data.members, group.id, set)
-        return {("group", group.workspace, group.id)}
+        return self.touch({PolicyOwner("group", group.workspace, group.id)})
 
-    def remove_group(self, ws: str, group_id: str) -> set[Owner]:
+    def remove_group(self, ws: str, group_id: str) -> set[PolicyOwner]:
         """Delete a group: its members lose only the access that came through it."""
         data = self.workspace(ws)
         group = self.group(ws, group_id)
-        owners: set[Owner] = {("group", ws, group_id)}
+        owners: set[PolicyOwner] = {PolicyOwner("group", ws, group_id)}
         for subject in sorted(data.members.get(group_id, ())):
             person = data.person(subject)
             assert person is not None
@@ -345,15 +272,15 @@ class Directory:
         self._j.delitem(data.groups, group_id)
         self._j.delitem(data.group_names, group.name.casefold())
         self._j.delitem(data.members, group_id)
-        return owners
+        return self.touch(owners)
 
     # -- APIs ----------------------------------------------------------------
 
-    def put_api(self, api: Api) -> set[Owner]:
+    def put_api(self, api: Api) -> set[PolicyOwner]:
         """Register an API or replace its fields (name, environment, category, Customer IDs)."""
         data = self.workspace(api.workspace)
         old = data.apis.get(api.id)
-        owners: set[Owner] = {("api", api.workspace, api.id)}
+        owners: set[PolicyOwner] = {PolicyOwner("api", api.workspace, api.id)}
         old_cids = old.customer_ids if old is not None else frozenset()
         changed = old_cids ^ api.customer_ids
         j = self._j
@@ -366,9 +293,9 @@ class Directory:
             f"customer:{data.customer_by_cid[c]}" for c in changed if c in data.customer_by_cid
         }
         owners |= {_subject_owner(api.workspace, s) for s in data.flattened_among(holders)}
-        return owners
+        return self.touch(owners)
 
-    def remove_api(self, ws: str, api_id: str) -> set[Owner]:
+    def remove_api(self, ws: str, api_id: str) -> set[PolicyOwner]:
         """Remove an API with every grant and exclusion on it."""
         data = self.workspace(ws)
         api = self.api(ws, api_id)
@@ -380,17 +307,17 @@ class Directory:
         for cid in api.customer_ids:
             self._j.discard(data.apis_by_cid[cid], api_id)
         self._j.delitem(data.apis, api_id)
-        return owners | {("api", ws, api_id)}
+        return self.touch(owners | {PolicyOwner("api", ws, api_id)})
 
-    def _owners_reaching(self, data: WorkspaceData, api: Api) -> set[Owner]:
+    def _owners_reaching(self, data: WorkspaceData, api: Api) -> set[PolicyOwner]:
         """Owners whose compiled lines mention ``api``: grantees, groups, flattened people."""
         ws = data.workspace.id
-        owners: set[Owner] = set()
+        owners: set[PolicyOwner] = set()
         reaching: set[str] = set()
         for target in data.grants_by_api.get(api.id, ()):
             if target.startswith("group:"):
                 group = target[6:]
-                owners.add(("group", ws, group))
+                owners.add(PolicyOwner("group", ws, group))
                 reaching |= data.members.get(group, set())
             else:
                 owners.add(_subject_owner(ws, target))
@@ -406,22 +333,22 @@ class Directory:
     # -- access --------------------------------------------------------------
 
     def _check_target(self, data: WorkspaceData, target: str) -> None:
-        kind, _, ident = target.partition(":")
+        kind, ident = split_name(target)
         if kind == "group":
             self.group(data.workspace.id, ident)
         elif data.person(target) is None:
             raise NotFound(f"no {kind or 'subject'} {target!r} in workspace {data.workspace.id!r}")
 
-    def _target_owners(self, data: WorkspaceData, target: str) -> set[Owner]:
+    def _target_owners(self, data: WorkspaceData, target: str) -> set[PolicyOwner]:
         ws = data.workspace.id
         if target.startswith("group:"):
             group = target[6:]
-            owners: set[Owner] = {("group", ws, group)}
+            owners: set[PolicyOwner] = {PolicyOwner("group", ws, group)}
             flat = data.flattened_among(data.members.get(group, ()))
             return owners | {_subject_owner(ws, s) for s in flat}
         return {_subject_owner(ws, target)}
 
-    def add_access(self, grant: Grant) -> set[Owner]:
+    def add_access(self, grant: Grant) -> set[PolicyOwner]:
         """Grant access to an API; for a customer this also lifts an exclusion."""
         data = self.workspace(grant.workspace)
         self.api(grant.workspace, grant.api)
@@ -434,9 +361,9 @@ class Directory:
             j.add(j.setdefault(data.grants_by_target, grant.target, set), grant.api)
         if grant.target.startswith("customer:"):
             self._lift_exclusion(data, grant.api, grant.target)
-        return owners
+        return self.touch(owners)
 
-    def remove_access(self, ws: str, api_id: str, target: str) -> set[Owner]:
+    def remove_access(self, ws: str, api_id: str, target: str) -> set[PolicyOwner]:
         """Take one entry off an API's access list.
 
         For a user or group this deletes the direct grant. For a customer it
@@ -461,9 +388,9 @@ class Directory:
             self._drop_grant(data, api_id, target)
         if target.startswith("customer:"):
             self._exclude(data, api_id, target)
-        return owners
+        return self.touch(owners)
 
-    def revoke_all(self, ws: str, api_id: str) -> set[Owner]:
+    def revoke_all(self, ws: str, api_id: str) -> set[PolicyOwner]:
         """Revoke All Access: drop every grant of the API and exclude every matching customer."""
         data = self.workspace(ws)
         api = self.api(ws, api_id)
@@ -478,7 +405,7 @@ class Directory:
         for subject in matching:
             self._exclude(data, api_id, subject)
             owners.add(_subject_owner(ws, subject))
-        return owners
+        return self.touch(owners)
 
     def _drop_grant(self, data: WorkspaceData, api: str, target: str) -> None:
         self._j.delitem(data.grants, (api, target))
@@ -500,12 +427,12 @@ class Directory:
     def exclusions(self, ws: str) -> list[Exclusion]:
         """Every exclusion of workspace ``ws``."""
         return [
-            Exclusion(workspace=ws, api=api, customer=s.partition(":")[2])
+            Exclusion(workspace=ws, api=api, customer=split_name(s)[1])
             for api, s in sorted(self.workspace(ws).exclusions)
         ]
 
     # -- convenience ---------------------------------------------------------
 
-    def set_status(self, subject: str, status: Status) -> set[Owner]:
+    def set_status(self, subject: str, status: Status) -> set[PolicyOwner]:
         """Disable or re-enable a user or customer."""
         return self.put_person(attrs.evolve(self.person(subject), status=status))

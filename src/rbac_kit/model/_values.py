@@ -18,7 +18,7 @@ import attrs
 from .._errors import InvalidInput
 from . import _validate as v
 from ._catalog import check_actions
-from ._names import encode_customer_id
+from ._subjects import TARGET_KINDS, Subject, subject_name
 
 __all__ = [
     "ALL_ENVIRONMENTS",
@@ -34,8 +34,6 @@ __all__ = [
     "SubjectKind",
     "User",
     "Workspace",
-    "customer_id_subject",
-    "subject_key",
 ]
 
 
@@ -73,22 +71,6 @@ class SubjectKind(enum.StrEnum):
 
     USER = "user"
     CUSTOMER = "customer"
-
-
-def subject_key(kind: SubjectKind, id: str) -> str:
-    """The subject name used in policies and decisions, e.g. ``user:u-1``."""
-    return f"{kind.value}:{id}"
-
-
-def customer_id_subject(customer_id: str) -> str:
-    """The subject name a gateway uses to ask about a customer by its Customer ID.
-
-    The Customer ID is percent-encoded (only characters outside
-    ``A-Z a-z 0-9 - _ . ~ @ :`` change, and ``%`` itself), so any Customer ID is
-    safe inside a Casbin CSV line, and two different Customer IDs never share
-    a name. The answer applies within the workspace of the object asked about.
-    """
-    return "cid:" + encode_customer_id(v.customer_id("customer_id", customer_id))
 
 
 def _workspace_id(value: Any) -> str:
@@ -241,7 +223,7 @@ class User:
     @property
     def subject(self) -> str:
         """This user's subject name, ``user:<id>``."""
-        return subject_key(SubjectKind.USER, self.id)
+        return subject_name(SubjectKind.USER.value, self.id)
 
 
 @attrs.frozen(kw_only=True)
@@ -267,7 +249,7 @@ class Customer:
     @property
     def subject(self) -> str:
         """This customer's subject name, ``customer:<id>``."""
-        return subject_key(SubjectKind.CUSTOMER, self.id)
+        return subject_name(SubjectKind.CUSTOMER.value, self.id)
 
 
 @attrs.frozen(kw_only=True)
@@ -317,12 +299,9 @@ class Grant:
                 f"grant target must be a string like 'user:<id>', got {type(value).__name__} "
                 f"{value!r}"
             )
-        kind, sep, ident = value.partition(":")
-        if not sep or kind not in ("user", "customer", "group"):
-            raise InvalidInput(
-                f"grant target {value!r} must be 'user:<id>', 'customer:<id>' or 'group:<id>'"
-            )
-        v.entity_id("grant target id", ident)
+        v.entity_id(
+            "grant target id", Subject.parse(value, kinds=TARGET_KINDS, what="grant target").id
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -1,20 +1,23 @@
-"""Compilation to Casbin policy, the decision index, and the Casbin reference."""
+"""Casbin policy: compiled, indexed, changed, explained (pycasbin itself: ``policy.casbin``)."""
 
+from ._change import ChangeRecord, ChangeSink
 from ._compiler import compile_directory, compile_owner, compile_owners
+from ._explain import Explanation, explain
 from ._index import DecisionIndex
-from ._policy import Policy, PolicyDelta, Rule, rule_to_csv
-from .casbin import MODEL_PATH, CasbinReference, casbin_request
+from ._policy import MODEL_PATH, Policy, PolicyDelta, Rule, rule_to_csv
 
 __all__ = [
     "MODEL_PATH",
-    "CasbinReference",
+    "ChangeRecord",
+    "ChangeSink",
     "DecisionIndex",
+    "Explanation",
     "Policy",
     "PolicyDelta",
     "Rule",
-    "casbin_request",
     "compile_directory",
     "compile_owner",
     "compile_owners",
+    "explain",
     "rule_to_csv",
 ]

@@ -19,8 +19,11 @@ Lines (see ``model.conf``)::
     g2, customer:<id>, traffic:<Customer ID>, <ws>        the customer's Customer ID
     g2, group:<id>, <ws>/<api>, <ws>                      grant to a group
     g2, traffic:<Customer ID>, <ws>/<api>, <ws>           Customer ID seen on the API
-    g3, <ws>/<api>, env:<env>                             the API's environment
-    g3, <ws>/<api>, env:all                               every API is in "all"
+    g3, <ws>/<api>, env:<env>, <ws>                       the API's environment
+    g3, <ws>/<api>, env:all, <ws>                         every API is in "all"
+
+Every line carries its workspace, and names only that workspace's APIs, so
+Casbin asked with any domain never reaches another workspace's objects.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model._catalog import WORKSPACE_ACTIONS
-from ..model._directory import Directory, Owner, WorkspaceData
-from ..model._names import (
+from ..model._directory import Directory, WorkspaceData
+from ..model._subjects import (
+    PolicyOwner,
     api_object,
     encode_customer_id,
     env_node,
@@ -68,7 +72,7 @@ class _Names:
 
 def compile_directory(directory: Directory) -> Policy:
     """Compile every workspace of ``directory`` into a :class:`Policy`."""
-    pieces: dict[Owner, frozenset[Rule]] = {}
+    pieces: dict[PolicyOwner, frozenset[Rule]] = {}
     for data in directory.workspaces():
         names = _Names()
         for owner in _owners_of(data):
@@ -78,30 +82,32 @@ def compile_directory(directory: Directory) -> Policy:
     return Policy(pieces)
 
 
-def compile_owners(directory: Directory, owners: Iterable[Owner]) -> dict[Owner, frozenset[Rule]]:
+def compile_owners(
+    directory: Directory, owners: Iterable[PolicyOwner]
+) -> dict[PolicyOwner, frozenset[Rule]]:
     """Compile the given owners afresh; an owner that no longer exists compiles to nothing."""
     names = _Names()
     return {owner: _compile_owner(directory, owner, names) for owner in owners}
 
 
-def _owners_of(data: WorkspaceData) -> Iterable[Owner]:
+def _owners_of(data: WorkspaceData) -> Iterable[PolicyOwner]:
     ws = data.workspace.id
     for role in data.roles:
-        yield ("role", ws, role)
+        yield PolicyOwner("role", ws, role)
     for person in data.people():
-        yield ("subject", ws, person.subject)
+        yield PolicyOwner("subject", ws, person.subject)
     for group in data.groups:
-        yield ("group", ws, group)
+        yield PolicyOwner("group", ws, group)
     for api in data.apis:
-        yield ("api", ws, api)
+        yield PolicyOwner("api", ws, api)
 
 
-def compile_owner(directory: Directory, owner: Owner) -> frozenset[Rule]:
+def compile_owner(directory: Directory, owner: PolicyOwner) -> frozenset[Rule]:
     """The policy lines of one owner."""
     return _compile_owner(directory, owner, _Names())
 
 
-def _compile_owner(directory: Directory, owner: Owner, names: _Names) -> frozenset[Rule]:
+def _compile_owner(directory: Directory, owner: PolicyOwner, names: _Names) -> frozenset[Rule]:
     try:
         data = directory.workspace(owner[1])
     except LookupError:
@@ -109,7 +115,7 @@ def _compile_owner(directory: Directory, owner: Owner, names: _Names) -> frozens
     return _owner_lines(data, owner, names)
 
 
-def _owner_lines(data: WorkspaceData, owner: Owner, names: _Names) -> frozenset[Rule]:
+def _owner_lines(data: WorkspaceData, owner: PolicyOwner, names: _Names) -> frozenset[Rule]:
     kind, _, ident = owner
     if kind == "role":
         return _role_lines(data, ident)
@@ -178,7 +184,7 @@ def _api_lines(data: WorkspaceData, api_id: str, names: _Names) -> frozenset[Rul
     if api is None:
         return frozenset()
     ws, obj = data.workspace.id, api_object(data.workspace.id, api_id)
-    lines: set[Rule] = {("g3", obj, env_node(api.environment)), ("g3", obj, ENV_ALL)}
+    lines: set[Rule] = {("g3", obj, env_node(api.environment), ws), ("g3", obj, ENV_ALL, ws)}
     for cid in api.customer_ids:
         lines.add(("g2", names.traffic(cid), obj, ws))
     return frozenset(lines)

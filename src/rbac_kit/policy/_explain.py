@@ -14,7 +14,7 @@ import attrs
 
 from ..model._catalog import WORKSPACE_ACTIONS, check_action
 from ..model._directory import Directory, Person, WorkspaceData
-from ..model._names import encode_customer_id
+from ..model._subjects import encode_customer_id, split_name
 from ..model._values import ApiScope, Status
 
 __all__ = ["Explanation", "explain"]
@@ -53,7 +53,7 @@ class Explanation:
 
 
 def _resolve(directory: Directory, subject: str, ws: str) -> Person | None:
-    kind, _, ident = subject.partition(":")
+    kind, ident = split_name(subject)
     if kind in ("user", "customer"):
         if directory.workspace_of(subject) is None:
             return None

@@ -297,9 +297,8 @@ class DecisionIndex:
                 work.subjects.update((dom, sub) for sub in self._members.get(node, ()))
 
     def _environment(self, rule: Rule, sign: int, work: Work) -> None:
-        """A g3 line: an API is in an environment (and in env:all)."""
-        _, obj, env = rule
-        dom = obj.partition("/")[0]
+        """A g3 line: an API is in an environment (and in env:all), in its domain."""
+        _, obj, env, dom = rule
         envs = self._api_envs.get(obj, _EMPTY)
         envs = self._intern(envs | {env} if sign > 0 else envs - {env})
         if envs:

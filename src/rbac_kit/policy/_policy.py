@@ -9,9 +9,14 @@ from typing import TypeAlias
 
 import attrs
 
-from ..model._directory import Owner
+from ..model._subjects import PolicyOwner
 
-__all__ = ["Policy", "PolicyDelta", "Rule", "rule_to_csv"]
+__all__ = ["MODEL_PATH", "Policy", "PolicyDelta", "Rule", "rule_to_csv"]
+
+#: The Casbin model file shipped with the package, the one the policy is written
+#: for (``model.conf`` at the repository root points here). Reading it needs no
+#: pycasbin: the bridge to Casbin's enforcer is :mod:`rbac_kit.policy.casbin`.
+MODEL_PATH = Path(__file__).with_name("model.conf")
 
 #: One Casbin policy line: ptype first, then its values
 #: (``("g", "user:u-1", "role:member", "acme")``).
@@ -37,8 +42,8 @@ def rule_to_csv(rule: Rule) -> str:
 class Policy:
     """Policy lines by owner; the one thing both the index and Casbin load."""
 
-    def __init__(self, pieces: Mapping[Owner, frozenset[Rule]] | None = None) -> None:
-        self._pieces: dict[Owner, frozenset[Rule]] = dict(pieces or {})
+    def __init__(self, pieces: Mapping[PolicyOwner, frozenset[Rule]] | None = None) -> None:
+        self._pieces: dict[PolicyOwner, frozenset[Rule]] = dict(pieces or {})
 
     def rules(self) -> Iterator[Rule]:
         """Every line (each exactly once: owners never share a line)."""
@@ -48,11 +53,11 @@ class Policy:
     def __len__(self) -> int:
         return sum(len(lines) for lines in self._pieces.values())
 
-    def piece(self, owner: Owner) -> frozenset[Rule]:
+    def piece(self, owner: PolicyOwner) -> frozenset[Rule]:
         """The lines ``owner`` produced."""
         return self._pieces.get(owner, frozenset())
 
-    def diff(self, pieces: Mapping[Owner, frozenset[Rule]]) -> PolicyDelta:
+    def diff(self, pieces: Mapping[PolicyOwner, frozenset[Rule]]) -> PolicyDelta:
         """The lines that swapping in ``pieces`` would remove and add (nothing changes)."""
         removed: set[Rule] = set()
         added: set[Rule] = set()
@@ -63,7 +68,7 @@ class Policy:
         # A line moving between owners in one change is neither removed nor added.
         return PolicyDelta(removed=frozenset(removed - added), added=frozenset(added - removed))
 
-    def update(self, pieces: Mapping[Owner, frozenset[Rule]]) -> None:
+    def update(self, pieces: Mapping[PolicyOwner, frozenset[Rule]]) -> None:
         """Swap in new pieces (an empty piece drops its owner)."""
         for owner, lines in pieces.items():
             if lines:
@@ -81,8 +86,6 @@ class Policy:
 
     def export(self, directory: str | Path) -> tuple[Path, Path]:
         """Write ``model.conf`` and ``policy.csv`` into ``directory``; return both paths."""
-        from .casbin import MODEL_PATH
-
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         model = target / "model.conf"

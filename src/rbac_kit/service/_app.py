@@ -30,10 +30,8 @@ from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeAlias
 
-from .._authorizer import Authorizer
-from .._errors import InvalidInput
-from ..model._catalog import check_action
-from ..model._values import customer_id_subject
+from .. import Authorizer, InvalidInput, customer_id_subject
+from ..model import check_action, to_jsonable
 from ._metrics import Metrics
 
 __all__ = ["DEFAULT_ACTION", "MAX_BATCH", "MAX_BODY", "DecisionService"]
@@ -60,7 +58,8 @@ class _Refused(Exception):
 
 
 def _json(status: int, value: object, headers: Iterable[tuple[str, str]] = ()) -> Response:
-    body = json.dumps(value, separators=(",", ":")).encode()
+    # Through the library's one converter, so any value an answer grows reads as everywhere else.
+    body = json.dumps(to_jsonable(value), separators=(",", ":")).encode()
     return status, [("Content-Type", "application/json"), *headers], body
 
 
@@ -69,7 +68,7 @@ class DecisionService:
 
     Mount it in any WSGI server, or run it with ``rbac-kit serve`` (see
     :func:`rbac_kit.service.serve`). It only reads the authorizer: keep it
-    current with a :class:`~rbac_kit.store.Follower` when the store changes
+    current with a :class:`~rbac_kit.Follower` when the store changes
     elsewhere.
 
     Args:

@@ -2,20 +2,19 @@
 
 ::
 
-    from rbac_kit.store import Store, open_authorizer
+    from rbac_kit import open_authorizer
+    from rbac_kit.store import Store
 
     with Store.open("sqlite:///rbac.db") as store:
         authz = open_authorizer(store)      # loaded, persisting every change
-        authz.add_workspace(Workspace(id="acme", name="Acme"))
 
-To follow the changes other processes make, see :class:`Follower`. The admin
+To follow the changes other processes make, see :class:`rbac_kit.Follower`. The admin
 lists (search, filter, sort, page in SQL) are :meth:`Store.list` with a
 :class:`ListQuery`. See ``_schema.py`` for the tables and the choices behind them.
 """
 
-from ._follow import Follower
+from ._extra import AuditRows, ExtraWrite
 from ._migrate import VERSION_TABLE
-from ._open import open_authorizer
 from ._schema import Base
 from ._store import AuditEvent, Store
 from .invitations._reads import COLUMNS as INVITATION_COLUMNS
@@ -28,10 +27,10 @@ __all__ = [
     "INVITATION_COLUMNS",
     "VERSION_TABLE",
     "AuditEvent",
+    "AuditRows",
     "Base",
-    "Follower",
+    "ExtraWrite",
     "ListQuery",
     "Page",
     "Store",
-    "open_authorizer",
 ]

@@ -25,7 +25,8 @@ from typing import Any, TypeAlias
 import attrs
 from sqlalchemy import Connection, Select, Table, bindparam, select
 
-from ..model._directory import Directory, Owner, WorkspaceData
+from ..model._directory import Directory, WorkspaceData
+from ..model._subjects import PolicyOwner, split_name
 from ._rows import (
     Row,
     api_customer_id_rows,
@@ -78,7 +79,7 @@ def _add(rows: TableRows, table_name: str, row: Row) -> None:
     rows[table_name][primary_key(table_name, row)] = row
 
 
-def rows_in_directory(directory: Directory, owners: Iterable[Owner]) -> TableRows:
+def rows_in_directory(directory: Directory, owners: Iterable[PolicyOwner]) -> TableRows:
     """The rows ``owners`` hold in the directory's current state."""
     rows = empty()
     workspaces = {data.workspace.id: data for data in directory.workspaces()}
@@ -150,13 +151,13 @@ _SLICES = (
 )
 
 
-def read_rows(conn: Connection, owners: Iterable[Owner]) -> TableRows:
+def read_rows(conn: Connection, owners: Iterable[PolicyOwner]) -> TableRows:
     """The rows ``owners`` hold in the database, as of ``conn``'s transaction."""
     # (owner kind, workspace, subject kind) -> ids
     wanted: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for kind, ws, ident in owners:
         if kind == "subject":
-            subject_kind, _, person_id = ident.partition(":")
+            subject_kind, person_id = split_name(ident)
             wanted[(kind, ws, subject_kind)].append(person_id)
         else:
             wanted[(kind, ws, "")].append(ident)

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import NotFound
 from ..model._builtin import OWNER
-from ..model._directory import Directory, Owner
+from ..model._directory import Directory
+from ..model._subjects import PolicyOwner
 from ._load import exclude
 from ._rows import (
     api_from_row,
@@ -42,7 +43,9 @@ from ._rows import (
     role_from_row,
     workspace_from_row,
 )
-from ._store import AuditEvent
+
+if TYPE_CHECKING:
+    from ._store import AuditEvent
 
 __all__ = ["PasswordHashes", "replay"]
 
@@ -62,17 +65,19 @@ def _has_workspace(directory: Directory, ws: str) -> bool:
     return True
 
 
-def replay(directory: Directory, event: AuditEvent, password_hashes: PasswordHashes) -> set[Owner]:
+def replay(
+    directory: Directory, event: AuditEvent, password_hashes: PasswordHashes
+) -> set[PolicyOwner]:
     """Make the owners ``event`` touched hold its rows; return every owner to recompile.
 
     ``password_hashes`` gives the hash of each touched person whose row the
     event shows redacted (events written before redaction hold the hash).
     """
-    owners: set[Owner] = set(event.owners)
+    owners: set[PolicyOwner] = set(event.owners)
     for row in _rows(event, "workspaces"):
         if not _has_workspace(directory, row["id"]):
             owners |= directory.add_workspace(workspace_from_row(row))
-    by_kind: dict[str, list[Owner]] = defaultdict(list)
+    by_kind: dict[str, list[PolicyOwner]] = defaultdict(list)
     for owner in event.owners:
         by_kind[owner[0]].append(owner)
     for _, ws, subject in by_kind["subject"]:
@@ -86,8 +91,8 @@ def replay(directory: Directory, event: AuditEvent, password_hashes: PasswordHas
 
 def _write_entities(
     directory: Directory, event: AuditEvent, password_hashes: PasswordHashes
-) -> set[Owner]:
-    owners: set[Owner] = set()
+) -> set[PolicyOwner]:
+    owners: set[PolicyOwner] = set()
     for row in _rows(event, "roles"):
         role = role_from_row(row)
         current = directory.workspace(role.workspace).roles.get(role.id)
@@ -115,8 +120,10 @@ def _write_entities(
     return owners
 
 
-def _write_access(directory: Directory, event: AuditEvent, groups: Iterable[Owner]) -> set[Owner]:
-    owners: set[Owner] = set()
+def _write_access(
+    directory: Directory, event: AuditEvent, groups: Iterable[PolicyOwner]
+) -> set[PolicyOwner]:
+    owners: set[PolicyOwner] = set()
     wanted = [grant_from_row(row) for row in _rows(event, "grants")]
     wanted_keys = {(g.workspace, g.api, g.target) for g in wanted}
     # Grants to touched groups that the event no longer lists.
@@ -131,14 +138,14 @@ def _write_access(directory: Directory, event: AuditEvent, groups: Iterable[Owne
         owners |= directory.add_access(grant)
     for row in _rows(event, "exclusions"):
         exclude(directory, row)
-        owners.add(("subject", row["workspace"], f"customer:{row['customer']}"))
+        owners.add(PolicyOwner("subject", row["workspace"], f"customer:{row['customer']}"))
     return owners
 
 
 def _delete_missing(
-    directory: Directory, event: AuditEvent, by_kind: dict[str, list[Owner]]
-) -> set[Owner]:
-    owners: set[Owner] = set()
+    directory: Directory, event: AuditEvent, by_kind: dict[str, list[PolicyOwner]]
+) -> set[PolicyOwner]:
+    owners: set[PolicyOwner] = set()
     present = {
         "group": {(r["workspace"], r["id"]) for r in event.after.get("groups", ())},
         "api": {(r["workspace"], r["id"]) for r in event.after.get("apis", ())},

@@ -4,17 +4,18 @@ A row is a plain ``dict`` of column values (what SQLAlchemy Core reads and
 writes); these functions turn value objects into rows and rows back into
 value objects, which re-checks every field on the way in. The audit log keeps
 rows as JSON: :func:`to_json` / :func:`from_json` convert the few values JSON
-cannot hold (times).
+cannot hold (times) with the library's one converter (``model/_convert.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from .._errors import InvalidInput
+from ..model._convert import as_utc, parse_time, to_jsonable
+from ..model._subjects import split_name
 from ..model._values import Api, Customer, Exclusion, Grant, Group, Role, User, Workspace
 
 __all__ = [
@@ -50,7 +51,7 @@ Row: TypeAlias = dict[str, Any]
 
 #: Columns of ``casbin_rule`` that hold a line's values, in order.
 RULE_COLUMNS = ("v0", "v1", "v2", "v3", "v4", "v5")
-#: Columns whose values are datetimes (the only ones JSON cannot hold).
+#: Columns whose values are datetimes, read back from ISO 8601 text by :func:`from_json`.
 _TIME_COLUMNS = frozenset({"granted_at", "time"})
 
 
@@ -200,18 +201,14 @@ def api_from_row(row: Mapping[str, Any], customer_ids: Iterable[str]) -> Api:
 
 def grant_row(grant: Grant) -> Row:
     """The ``grants`` row of ``grant`` (its time in UTC; a naive time is taken as UTC)."""
-    kind, _, ident = grant.target.partition(":")
-    at = grant.granted_at
-    if not isinstance(at, dt.datetime):
-        raise InvalidInput(f"grant time {at!r} must be a datetime")
-    at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    kind, ident = split_name(grant.target)
     return {
         "workspace": grant.workspace,
         "api": grant.api,
         "target_kind": kind,
         "target_id": ident,
         "granted_by": _required_text("granted_by", grant.granted_by),
-        "granted_at": at,
+        "granted_at": as_utc("grant time", grant.granted_at),
     }
 
 
@@ -228,7 +225,7 @@ def grant_from_row(row: Mapping[str, Any]) -> Grant:
 
 def exclusion_row(workspace: str, api: str, subject: str) -> Row:
     """The ``exclusions`` row of ``subject`` (``customer:<id>``) on ``api``."""
-    return {"workspace": workspace, "api": api, "customer": subject.partition(":")[2]}
+    return {"workspace": workspace, "api": api, "customer": split_name(subject)[1]}
 
 
 def exclusion_from_row(row: Mapping[str, Any]) -> Exclusion:
@@ -259,16 +256,18 @@ def rule_from_row(row: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def to_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    """``row`` with its times as ISO 8601 text, ready for a JSON column."""
-    return {k: v.isoformat() if k in _TIME_COLUMNS and v is not None else v for k, v in row.items()}
+    """``row`` ready for a JSON column: its times as ISO 8601 text in UTC (``+00:00``)."""
+    jsonable: dict[str, Any] = to_jsonable(dict(row))
+    return jsonable
 
 
 def from_json(row: Mapping[str, Any]) -> Row:
-    """The inverse of :func:`to_json`."""
-    return {
-        k: dt.datetime.fromisoformat(v) if k in _TIME_COLUMNS and v is not None else v
-        for k, v in row.items()
-    }
+    """The inverse of :func:`to_json`: the time columns as aware UTC datetimes.
+
+    Reads every form of time events have held (``+00:00``, ``Z``, with or
+    without microseconds; a time with no offset is UTC).
+    """
+    return {k: parse_time(v) if k in _TIME_COLUMNS and v is not None else v for k, v in row.items()}
 
 
 #: How an audit event shows a password hash: this prefix and a short fingerprint.

@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
 from .._errors import InvalidInput
-from ..model._directory import Directory, Owner
+from ..model._directory import Directory
+from ..model._subjects import OwnerKind, PolicyOwner
+from ..policy._change import ChangeRecord
 from . import _statements as statements
 from ._extra import ExtraWrite
 from ._owners import TABLE_ORDER, TableRows, read_rows, rows_in_directory, table
 from ._rows import RULE_COLUMNS, Row, redact_password, rule_row, to_json, workspace_row
-
-if TYPE_CHECKING:
-    from .._authorizer import ChangeRecord
 
 __all__ = [
     "NOTIFY_CHANNEL",
@@ -64,15 +63,16 @@ def write_change(
     *,
     revision: int,
     time: dt.datetime,
-    extra: ExtraWrite | None = None,
+    extra: Sequence[ExtraWrite] = (),
 ) -> None:
     """Persist ``record`` (the directory already holds its new state) as ``revision``.
 
-    ``extra`` (see ``_extra.py``) runs last, in the same transaction; its
-    workspace counts as touched and its rows join the audit event.
+    ``extra`` (see ``_extra.py``) runs last, in order, in the same
+    transaction; their workspaces count as touched and their rows join the
+    audit event.
     """
     owners = sorted(record.owners)
-    touched = {ws for _, ws, _ in owners} | ({extra.workspace} if extra is not None else set())
+    touched = {ws for _, ws, _ in owners} | {item.workspace for item in extra}
     workspaces = sorted(touched)
     ws_before, ws_after = _bump_workspaces(conn, directory, workspaces)
     old = read_rows(conn, owners)
@@ -80,10 +80,11 @@ def write_change(
     _write_rows(conn, old, new)
     write_rules(conn, removed=record.delta.removed, added=record.delta.added)
     before, after = _snapshot(ws_before, old), _snapshot(ws_after, new)
-    if extra is not None:
-        extra_before, extra_after = extra.write(conn, revision, time)
-        before.update(extra_before)
-        after.update(extra_after)
+    for item in extra:
+        extra_before, extra_after = item.write(conn, revision, time)
+        for rows, more in ((before, extra_before), (after, extra_after)):
+            for name, found in more.items():
+                rows.setdefault(name, []).extend(found)
     conn.execute(
         statements.insert_into("audit_events"),
         {
@@ -192,18 +193,18 @@ def _snapshot(workspaces: list[Row], rows: TableRows) -> dict[str, Any]:
     return out
 
 
-def owners_from_json(owners: Iterable[Iterable[str]]) -> list[Owner]:
+def owners_from_json(owners: Iterable[Iterable[str]]) -> list[PolicyOwner]:
     """The owners an audit event lists, as tuples."""
-    result: list[Owner] = []
+    result: list[PolicyOwner] = []
     for kind, ws, ident in owners:
         owner_kind = _OWNER_KINDS.get(kind)
         if owner_kind is None:
             raise InvalidInput(f"audit event names an unknown owner kind {kind!r}")
-        result.append((owner_kind, ws, ident))
+        result.append(PolicyOwner(owner_kind, ws, ident))
     return result
 
 
-_OWNER_KINDS: dict[str, Literal["role", "subject", "group", "api"]] = {
+_OWNER_KINDS: dict[str, OwnerKind] = {
     "role": "role",
     "subject": "subject",
     "group": "group",

@@ -1,10 +1,11 @@
 """The store: a database holding every workspace, and the sink that persists changes.
 
 :class:`Store` composes an engine, the migrations and the read / write paths
-(``_load.py``, ``_sink.py``); it holds no entities itself. The directory it
-loads is the one it persists: :meth:`Store.sink` remembers the revision each
-loaded directory is at, and refuses to write from a directory that another
-process's changes have overtaken (those would be overwritten).
+(``_load.py``, ``_sink.py``); it holds no entities and no state of its own
+beyond the engine. Each change it persists (:meth:`Store.persist`) names the
+revision its directory was at; the store refuses a change made from a
+directory that another process's changes have overtaken (those would be
+overwritten).
 
 Revisions: the store's revision is its newest audit event's, ``0`` for a
 store nobody has changed. Each change writes exactly one audit event at the
@@ -16,12 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 from sqlalchemy import Engine, delete, select
@@ -29,30 +28,25 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DataError, IntegrityError
 
 from .._errors import Conflict, InvalidInput
-from ..model._directory import Directory, Owner
+from ..model._directory import Directory
+from ..model._subjects import PolicyOwner
+from ..policy._change import ChangeRecord
+from ._announce import announcements
 from ._engine import create_store_engine, read_transaction, write_transaction
-from ._extra import PENDING as PENDING_EXTRA
-from ._extra import ExtraWrite, Registration
+from ._extra import ExtraWrite
 from ._load import build_directory, latest_revision, read_all
 from ._migrate import upgrade
 from ._owners import read_rows, table
+from ._replay import replay
 from ._rows import from_json, rule_from_row
 from ._rules import differences, in_step, read_rules
 from ._sink import owners_from_json, write_change, write_rules
 from .lists._query import ListQuery, Page
 from .lists._run import list_page
 
-if TYPE_CHECKING:
-    from .._authorizer import ChangeRecord
-
 __all__ = ["AuditEvent", "Store"]
 
 logger = logging.getLogger(__name__)
-
-#: Set while a follower replays a change the store already holds: the sink then
-#: records the revision without writing anything.
-_REPLAYING: ContextVar[int | None] = ContextVar("rbac_kit_store_replaying", default=None)
-
 
 #: Rows deleted per statement when ``casbin_rule`` is repaired.
 _DELETE_BATCH = 10_000
@@ -74,7 +68,7 @@ class AuditEvent:
     action: str
     target: str
     #: The policy owners it touched.
-    owners: tuple[Owner, ...]
+    owners: tuple[PolicyOwner, ...]
     #: The rows of those owners before and after, by table (times as ISO 8601 text).
     before: Mapping[str, Any]
     after: Mapping[str, Any]
@@ -96,8 +90,6 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
         self._engine = engine
         self._clock = clock
-        self._revisions: weakref.WeakKeyDictionary[Directory, int] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
 
     @classmethod
     def open(
@@ -149,16 +141,11 @@ class Store:
             return latest_revision(conn)
 
     def load(self) -> tuple[Directory, int]:
-        """Every workspace in a new :class:`Directory`, and the revision it is at.
-
-        The returned directory is the one :meth:`sink` persists changes of.
-        """
+        """Every workspace in a new :class:`Directory`, and the revision it is at."""
         with read_transaction(self._engine) as conn:
             revision = latest_revision(conn)
             rows = read_all(conn)
-        directory = build_directory(rows)
-        self._set_revision(directory, revision)
-        return directory, revision
+        return build_directory(rows), revision
 
     def rules(self) -> list[tuple[str, ...]]:
         """Every ``casbin_rule`` row as a policy line (duplicates included), sorted."""
@@ -166,7 +153,9 @@ class Store:
         with read_transaction(self._engine) as conn:
             return sorted(rule_from_row(dict(row)) for row in conn.execute(select(t)).mappings())
 
-    def password_hashes(self, subjects: Iterable[Owner]) -> dict[tuple[str, str, str], str | None]:
+    def password_hashes(
+        self, subjects: Iterable[PolicyOwner]
+    ) -> dict[tuple[str, str, str], str | None]:
         """The password hash each of ``subjects`` (``("subject", ws, "user:ann")`` owners)
         holds in the ``people`` table now, by (workspace, kind, id); absent if gone.
 
@@ -182,10 +171,34 @@ class Store:
             for row in people.values()
         }
 
-    def events(self, after: int = 0, *, limit: int | None = None) -> list[AuditEvent]:
-        """The audit events after revision ``after``, oldest first (at most ``limit``)."""
+    def announcements(
+        self, interval: float, stop: threading.Event
+    ) -> AbstractContextManager[Callable[[], None]]:
+        """A function that waits for the next committed change: PostgreSQL ``NOTIFY`` on
+        this store's channel, or ``interval`` seconds elsewhere (see ``_announce.py``).
+
+        Used as ``with store.announcements(1.0, stop) as wait: ... wait() ...``.
+        """
+        return announcements(self._engine, interval, stop)
+
+    def replay(self, directory: Directory, event: AuditEvent) -> set[PolicyOwner]:
+        """Make ``directory`` (at the revision before ``event``) hold what ``event`` left.
+
+        Returns every policy owner to recompile (see ``_replay.py``). The
+        password hashes audit events leave out are read from the people table.
+        """
+        hashes = self.password_hashes(o for o in event.owners if o[0] == "subject")
+        return replay(directory, event, hashes)
+
+    def events(
+        self, after: int = 0, *, limit: int | None = None, workspace: str | None = None
+    ) -> list[AuditEvent]:
+        """The audit events after revision ``after``, oldest first (at most ``limit``);
+        with ``workspace``, only the events of that workspace."""
         t = table("audit_events")
         query = select(t).where(t.c.revision > after).order_by(t.c.revision)
+        if workspace is not None:
+            query = query.where(t.c.workspace == workspace)
         if limit is not None:
             query = query.limit(limit)
         with read_transaction(self._engine) as conn:
@@ -206,82 +219,68 @@ class Store:
         with read_transaction(self._engine) as conn:
             return list_page(conn, kind, workspace, query or ListQuery())
 
-    def applied(self, directory: Directory) -> int:
-        """The revision ``directory`` is at (raises if this store did not load it)."""
-        with self._lock:
-            revision = self._revisions.get(directory)
-        if revision is None:
-            raise InvalidInput(
-                "this directory was not loaded from this store: build it with "
-                "store.load() or rbac_kit.store.open_authorizer(store)"
-            )
-        return revision
-
-    def _set_revision(self, directory: Directory, revision: int) -> None:
-        with self._lock:
-            self._revisions[directory] = revision
-
     # -- writing -------------------------------------------------------------
 
-    def sink(self, directory: Directory, record: ChangeRecord) -> int:
-        """Persist one change of ``directory``; an :data:`rbac_kit.ChangeSink`.
+    def persist(self, directory: Directory, change: ChangeRecord) -> int:
+        """Persist one change of ``directory``; this store is its Authorizer's
+        :class:`~rbac_kit.policy.ChangeSink`.
 
         In one transaction: the rows of every owner the change touched are
         rewritten from the directory's new state, the Casbin lines of the
-        delta are deleted and inserted, one audit event is written and the
+        delta are deleted and inserted, the change's extra writes
+        (:class:`ExtraWrite`) run, one audit event is written and the
         revisions of the touched workspaces go up by one. Returns the new
-        store revision. If anything fails, nothing is written.
+        store revision. If anything fails, nothing is written. A replayed
+        change (``change.replayed``) is one the store holds already: nothing
+        is written and its revision is returned.
 
         Raises:
-            Conflict: another process changed the store since ``directory`` was
-                loaded or caught up (catch up, then make the change again), or
+            Conflict: another process changed the store since revision
+                ``change.base`` (catch up, then make the change again), or
                 the database refused the change as a duplicate.
-            InvalidInput: a value the database cannot hold (e.g. too long).
+            InvalidInput: a value the database cannot hold (e.g. too long),
+                or an extra write that is not an :class:`ExtraWrite`.
             sqlalchemy.exc.OperationalError: the database failed (unreachable,
                 locked for longer than the busy timeout); nothing was written.
         """
-        replayed = _REPLAYING.get()
-        if replayed is not None:
-            self._set_revision(directory, replayed)
-            return replayed
-        registration = PENDING_EXTRA.get()
-        extra = registration.take() if registration and registration.owner is self else None
-        expected = self.applied(directory)
+        if change.replayed is not None:
+            return change.replayed
+        extra = [_extra_write(item) for item in change.extra]
         try:
             with write_transaction(self._engine) as conn:
                 current = latest_revision(conn)
-                if current != expected:
+                if current != change.base:
                     raise Conflict(
-                        f"the store is at revision {current} but this directory at {expected}: "
-                        "another process changed it; catch up and make the change again"
+                        f"the store is at revision {current} but this directory at "
+                        f"{change.base}: another process changed it; catch up and make "
+                        "the change again"
                     )
                 revision = current + 1
                 write_change(
-                    conn, directory, record, revision=revision, time=self._clock(), extra=extra
+                    conn, directory, change, revision=revision, time=self._clock(), extra=extra
                 )
         except IntegrityError as error:
             raise Conflict(
-                f"the store refused {record.action} {record.target}: {error.orig}"
+                f"the store refused {change.action} {change.target}: {error.orig}"
             ) from error
         except DataError as error:
             raise InvalidInput(
-                f"the store cannot hold a value of {record.action} {record.target}: {error.orig}"
+                f"the store cannot hold a value of {change.action} {change.target}: {error.orig}"
             ) from error
-        self._set_revision(directory, revision)
         return revision
 
-    def sync_rules(self, directory: Directory, rules: Iterable[tuple[str, ...]]) -> bool:
-        """Make ``casbin_rule`` hold exactly ``rules`` (the directory's compiled policy).
+    def sync_rules(self, revision: int, rules: Iterable[tuple[str, ...]]) -> bool:
+        """Make ``casbin_rule`` hold exactly ``rules``: the policy compiled at ``revision``.
 
         The table is out of step when its rows, as a multiset, differ from the
         set of compiled lines: a line missing, a line too many, or a line
         twice (e.g. after a compiler change, or rows written by other tools).
         Then only the differing rows are deleted and inserted, in one
         transaction (the check itself reads a snapshot and holds no lock).
-        Returns False, changing nothing, if the store has moved past the
-        revision ``directory`` is at (load again and retry).
+        Returns False, changing nothing, if the store has moved past
+        ``revision`` (load again and retry).
         """
-        expected = self.applied(directory)
+        expected = revision
         lines = rules if isinstance(rules, Collection) else list(rules)
         # Checked from a snapshot first, so writers wait only when there is a repair.
         with read_transaction(self._engine) as conn:
@@ -310,44 +309,11 @@ class Store:
             )
         return True
 
-    @contextmanager
-    def replaying(self, revision: int) -> Iterator[None]:
-        """Within the block, :meth:`sink` records ``revision`` and writes nothing.
 
-        A follower applies changes the store already holds through the
-        Authorizer; this keeps them from being written a second time.
-        """
-        token = _REPLAYING.set(revision)
-        try:
-            yield
-        finally:
-            _REPLAYING.reset(token)
-
-    @contextmanager
-    def together(self, extra: ExtraWrite) -> Iterator[None]:
-        """Within the block, the one change this store persists also runs ``extra``.
-
-        ``extra`` writes rows that are not the directory's (an invitation, an
-        email outbox row) in the change's own transaction, and adds them to
-        its audit event (see ``_extra.py``): the change and those rows commit
-        together or not at all. A change with no policy owners is fine: it
-        is audited at its own revision and replays as a no-op.
-
-        Raises:
-            InvalidInput: the block persisted a second change, or ended
-                without error having persisted none (``extra`` never ran).
-        """
-        registration = Registration(extra, self)
-        token = PENDING_EXTRA.set(registration)
-        try:
-            yield
-        finally:
-            PENDING_EXTRA.reset(token)
-        if not registration.used:
-            raise InvalidInput(
-                "no change reached this store inside Store.together(): "
-                "make the change through an Authorizer whose sink is this store"
-            )
+def _extra_write(item: object) -> ExtraWrite:
+    if not isinstance(item, ExtraWrite):
+        raise InvalidInput(f"a store writes along a change only an ExtraWrite, not {item!r}")
+    return item
 
 
 def _event(row: Mapping[str, Any]) -> AuditEvent:

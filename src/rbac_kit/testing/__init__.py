@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeAlias
 
-from ..policy._explain import Explanation
+from .. import Explanation
 
 __all__ = ["Expectation", "Explaining", "assert_allowed", "assert_decisions", "assert_denied"]
 

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .._authorizer import Authorizer
-from ..admin._management import Management
+from .. import Authorizer, Management
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -56,6 +55,6 @@ def rbac_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def rbac_store_authorizer(rbac_store: Store) -> Authorizer:
     """An Authorizer loaded from ``rbac_store``, persisting each change into it."""
-    from ..store import open_authorizer
+    from .. import open_authorizer
 
     return open_authorizer(rbac_store)

@@ -29,13 +29,10 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .._authorizer import Authorizer
-from ..model._builtin import BUILTIN_ROLE_IDS
-from ..model._catalog import API_ACTIONS, WORKSPACE_ACTIONS
-from ..model._directory import Directory
-from ..model._values import (
+from .. import (
     Api,
     ApiScope,
+    Authorizer,
     Customer,
     Environment,
     Grant,
@@ -45,6 +42,7 @@ from ..model._values import (
     User,
     Workspace,
 )
+from ..model import API_ACTIONS, BUILTIN_ROLE_IDS, WORKSPACE_ACTIONS, Directory
 
 __all__ = ["CUSTOMER_ID_POOL", "authorizers", "directories"]
 

@@ -238,7 +238,7 @@ def _password(row: _Row, email: str | None, required: bool) -> str | None:
 
 
 def check(
-    authz: Authorizer, importer: Person, workspace: str, rows: Iterable[Parsed]
+    authz: Authorizer, importer: Person | None, workspace: str, rows: Iterable[Parsed]
 ) -> tuple[list[Parsed], list[RowError]]:
     """Check rows against the workspace and the importer's authority.
 
@@ -267,7 +267,7 @@ class _Authority:
     naming three roles asks the guards three times, not 10,000.
     """
 
-    def __init__(self, authz: Authorizer, importer: Person, data: WorkspaceData) -> None:
+    def __init__(self, authz: Authorizer, importer: Person | None, data: WorkspaceData) -> None:
         self._authz = authz
         self._me = importer
         self._data = data

@@ -38,6 +38,7 @@ from ..._errors import InvalidInput
 from ...admin import _guards as g
 from ...model._catalog import Permission
 from ...model._directory import Person, WorkspaceData
+from ...model._subjects import split_name
 from ...model._values import Api, Customer
 from ._format import COLUMNS, GROUP_SEPARATOR
 from ._safety import write_csv
@@ -134,7 +135,7 @@ def _group_rows(data: WorkspaceData) -> Iterator[Sequence[str]]:
 
 def _access_rows(authz: Authorizer, data: WorkspaceData, api: Api) -> Iterator[Sequence[str]]:
     targets = sorted(data.grants_by_api.get(api.id, ()))
-    groups = [t.partition(":")[2] for t in targets if t.startswith("group:")]
+    groups = [ident for kind, ident in map(split_name, targets) if kind == "group"]
     for group_id in groups:
         group = data.groups.get(group_id)
         name = group.name if group is not None else ""

@@ -39,7 +39,7 @@ from ..._authorizer import Authorizer
 from ..._errors import ImportRejected, RowError
 from ...admin import _guards as g
 from ...model._catalog import Permission
-from ...model._directory import Directory, Owner, Person
+from ...model._directory import Directory, Person
 from ...model._values import Customer, User
 from .._passwords import OWASP_ARGON2ID, HashProgress, PasswordHashing, hash_passwords
 from ._checks import Parsed, check, parse
@@ -189,10 +189,6 @@ def _hashes(
     return {c.line: h for c, h in zip(given, hashed, strict=True)}
 
 
-class _NothingLeft(Exception):
-    """Every row turned bad while the passwords were hashed: there is no change to make."""
-
-
 def _apply(
     authz: Authorizer,
     actor: str,
@@ -202,31 +198,20 @@ def _apply(
     skip_bad_rows: bool,
 ) -> ImportReport:
     """Check again under the write lock and put every person in, as one change."""
-    outcome: list[tuple[list[Person], list[RowError]]] = []
-
-    def change(d: Directory) -> set[Owner]:
+    with authz.transaction(
+        actor=actor,
+        action=f"import_{report.kind}",
+        target=f"{report.workspace}/import:{report.kind}",
+    ) as tx:
         importer = g.authorize(authz, actor, Permission.MANAGE_PEOPLE, report.workspace)
         good, late = check(authz, importer, report.workspace, candidates)
         late = _refuse_or_keep(report.kind, late, skip_bad_rows)
-        if not good:
-            raise _NothingLeft
-        people = _people(d, report.kind, report.workspace, good, hashes)
-        owners: set[Owner] = set()
+        people = _people(tx.directory, report.kind, report.workspace, good, hashes)
         for person in people:
-            owners |= d.put_person(person)
-        outcome.append((people, late))
-        return owners
-
-    try:
-        authz.apply(
-            change,
-            actor=actor,
-            action=f"import_{report.kind}",
-            target=f"{report.workspace}/import:{report.kind}",
-        )
-    except _NothingLeft:
-        return report
-    people, late = outcome[0]
+            tx.directory.put_person(person)
+        if not people:  # every row turned bad while the passwords were hashed
+            tx.cancel()
+            return report
     return attrs.evolve(
         report,
         people=tuple(people),

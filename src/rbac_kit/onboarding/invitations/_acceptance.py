@@ -32,10 +32,11 @@ import attrs
 
 from ..._authorizer import Authorizer
 from ..._errors import Conflict, InvalidInput, InvalidToken, RbacKitError
+from ...admin import SYSTEM
 from ...admin import _guards as g
 from ...model import _validate as v
 from ...model._catalog import Permission
-from ...model._directory import Directory, Owner, Person
+from ...model._directory import Person
 from ...model._values import Customer, User
 from ...store.invitations import _writes as writes
 from ...store.invitations._records import InvitationStore
@@ -60,10 +61,6 @@ class Parts:
     hasher: Callable[[str], str]
 
 
-class _Problem(Exception):
-    """The offer no longer holds (internal: it becomes the invitation's failed status)."""
-
-
 def accept(
     parts: Parts,
     token: object,
@@ -78,30 +75,32 @@ def accept(
     address = _address(invitation, email)
     person = _person(parts, invitation, address, name, password)
 
-    def change(d: Directory) -> set[Owner]:
-        _recheck(parts.authz, invitation)
-        if address.casefold() in d.workspace(invitation.workspace).emails:
-            if invitation.kind is InvitationKind.EMAIL:
-                raise _Problem(f"{address} is already a member of the workspace")
-            raise Conflict(f"{address} is already a member of this workspace; sign in instead")
-        return d.put_person(person)
-
-    extra = writes.accept(
-        invitation.workspace,
-        invitation.id,
-        token_hash=token_hash,
-        subject=person.subject,
-        email=address,
-        now=now,
-    )
-    try:
-        with parts.records.store.together(extra):
-            parts.authz.apply(
-                change, actor=person.subject, action="accept_invitation", target=person.subject
+    ws = invitation.workspace
+    with parts.authz.transaction(
+        actor=person.subject, action="accept_invitation", target=person.subject
+    ) as tx:
+        problem = _recheck(parts.authz, invitation)
+        if problem is None and address.casefold() in tx.directory.workspace(ws).emails:
+            if invitation.kind is not InvitationKind.EMAIL:
+                raise Conflict(f"{address} is already a member of this workspace; sign in instead")
+            problem = f"{address} is already a member of the workspace"
+        if problem is not None:
+            tx.cancel()
+        else:
+            tx.directory.put_person(person)
+            tx.write_along(
+                writes.accept(
+                    ws,
+                    invitation.id,
+                    token_hash=token_hash,
+                    subject=person.subject,
+                    email=address,
+                    now=now,
+                )
             )
-    except _Problem as problem:
-        _fail(parts, invitation, token_hash, str(problem), now)
-        raise Conflict(CANNOT_ACCEPT) from None
+    if problem is not None:
+        _fail(parts, invitation, token_hash, problem, now)
+        raise Conflict(CANNOT_ACCEPT)
     return person
 
 
@@ -164,8 +163,8 @@ def _person(
     )
 
 
-def _recheck(authz: Authorizer, invitation: Invitation) -> None:
-    """Require the offer to hold now as it did when made; raise :class:`_Problem` if not."""
+def _recheck(authz: Authorizer, invitation: Invitation) -> str | None:
+    """Why the offer no longer holds as it did when made, or None when it does."""
     ws = invitation.workspace
     d = authz.directory
     try:
@@ -182,7 +181,8 @@ def _recheck(authz: Authorizer, invitation: Invitation) -> None:
                 raise Conflict(f"Customer ID {cid!r} now belongs to customer {holder!r}")
             g.require_customer_id_reach(authz, inviter, ws, cid, "the invitee")
     except RbacKitError as error:
-        raise _Problem(str(error)) from error
+        return str(error)
+    return None
 
 
 def _fail(
@@ -196,10 +196,9 @@ def _fail(
     extra = writes.fail(
         invitation.workspace, invitation.id, token_hash=token_hash, problem=problem, now=now
     )
-    with parts.records.store.together(extra):
-        parts.authz.apply(
-            lambda _: set(),
-            actor=g.SYSTEM_ACTOR,
-            action="invitation_failed",
-            target=f"{invitation.workspace}/invitation:{invitation.id}",
-        )
+    with parts.authz.transaction(
+        actor=str(SYSTEM),
+        action="invitation_failed",
+        target=f"{invitation.workspace}/invitation:{invitation.id}",
+    ) as tx:
+        tx.write_along(extra)

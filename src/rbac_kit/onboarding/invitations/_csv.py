@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TextIO
 
+from ...model._convert import format_time
 from ..csv._format import GROUP_SEPARATOR
 from ..csv._safety import write_csv
 from ._values import Invitation
@@ -43,7 +44,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
+        return format_time(value)
     if isinstance(value, frozenset):
         return GROUP_SEPARATOR.join(sorted(str(v) for v in value))
     return str(value)

@@ -30,7 +30,7 @@ __all__ = [
 
 
 def check_offer(
-    authz: Authorizer, me: Person, workspace: str, role_id: str, groups: Iterable[str]
+    authz: Authorizer, me: Person | None, workspace: str, role_id: str, groups: Iterable[str]
 ) -> MessageContext:
     """Require ``me`` to be able to give ``role_id`` and ``groups``; return the names an email
     offering them shows.
@@ -46,13 +46,13 @@ def check_offer(
         g.require_group_reach(authz, me, workspace, group)
     return MessageContext(
         workspace_name=d.workspace(workspace).workspace.name,
-        inviter=me.name or me.email,
+        inviter=d.workspace(workspace).workspace.name if me is None else me.name or me.email,
         role_name=role.name,
     )
 
 
 def check_invitee(
-    authz: Authorizer, me: Person, workspace: str, invitee: Invitee
+    authz: Authorizer, me: Person | None, workspace: str, invitee: Invitee
 ) -> MessageContext:
     """:func:`check_offer`, and the address is no member yet and the Customer ID is free
     and within ``me``'s reach.
@@ -75,7 +75,7 @@ def check_invitee(
     return context
 
 
-def check_resend(authz: Authorizer, me: Person, invitation: Invitation) -> MessageContext:
+def check_resend(authz: Authorizer, me: Person | None, invitation: Invitation) -> MessageContext:
     """:func:`check_invitee` for sending ``invitation`` again: an email invitation that is
     pending or expired, whose address is still no member.
 
@@ -100,7 +100,7 @@ def check_resend(authz: Authorizer, me: Person, invitation: Invitation) -> Messa
 
 def may_manage(
     authz: Authorizer, actor: str, workspace: str, invitation: Invitation, verb: str
-) -> Person:
+) -> Person | None:
     """Authorize ``invite_people`` and require the actor to be able to give the invitation's
     role (resending, regenerating, revoking); return the actor."""
     me = g.authorize(authz, actor, Permission.INVITE_PEOPLE, workspace)

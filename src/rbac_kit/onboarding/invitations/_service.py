@@ -4,16 +4,23 @@
 an email :class:`~rbac_kit.Sender`, the base URL accept links are built from
 and a clock; it inherits none of them.
 
-Every change goes through :meth:`Authorizer.apply <rbac_kit.Authorizer.apply>`:
+Every change is one :meth:`Authorizer.transaction <rbac_kit.Authorizer.transaction>`:
 authorized under its write lock (``_offers.py``: nobody invites into more
 than they hold), committed with an audit event at its own revision. The
 invitation rows ride in that transaction as extra writes
-(:meth:`Store.together <rbac_kit.store.Store.together>`); a change that
+(:meth:`Transaction.write_along <rbac_kit.Transaction.write_along>`); a change that
 touches no policy owner replays on followers as a no-op that still advances
 the revision. A pending invitation is never in the directory: it gives no
 access. Emails are queued with their change and sent after it commits
 (:meth:`Invitations.deliver`); their tokens are minted then, so the
-database never holds one. See ``docs/onboarding.md``.
+database never holds one.
+
+The sender belongs to the deployment: a service is built with one, and
+every email it queues records that sender's channel and its workspace. A
+tenant's administrator delivers their own workspace's mail; only
+:data:`~rbac_kit.SYSTEM` (the deployment's delivery worker) delivers every
+workspace's; and nobody's deliverer sends mail queued for another channel.
+See ``docs/onboarding.md``.
 """
 
 from __future__ import annotations
@@ -22,18 +29,18 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-import attrs
-
 from ..._authorizer import Authorizer
-from ..._errors import InvalidInput, NotFound, RbacKitError
+from ..._errors import Forbidden, InvalidInput, NotFound, RbacKitError
+from ..._persistent import require_persisting
+from ...admin import Actor, SystemActor
 from ...admin import _guards as g
 from ...model._catalog import Permission
-from ...model._directory import Directory, Owner, Person
+from ...model._convert import to_jsonable
+from ...model._directory import Person
 from ...store import ListQuery, Store
-from ...store._extra import ExtraWrite
+from ...store.invitations import InvitationStore, Scope
 from ...store.invitations import _writes as writes
-from ...store.invitations._records import InvitationStore
-from .._mail import Sender, accept_url, check_base_url, check_sender_address
+from .._mail import Sender, accept_url, check_base_url, check_channel, check_sender_address
 from .._passwords import hash_password
 from . import _acceptance
 from ._csv import write_invitations_csv
@@ -80,7 +87,10 @@ class Invitations:
         authorizer: the Authorizer persisting into ``store`` (see
             :func:`rbac_kit.store.open_authorizer`).
         sender: sends the invitation emails (:class:`~rbac_kit.SmtpSender`,
-            :class:`~rbac_kit.OutboxFolderSender`, :class:`~rbac_kit.MemorySender`).
+            :class:`~rbac_kit.OutboxFolderSender`, :class:`~rbac_kit.MemorySender`):
+            the deployment's, for every workspace. Its :attr:`~rbac_kit.Sender.channel`
+            is recorded with each email queued, and :meth:`deliver` sends only the
+            emails of that channel.
         base_url: the page of the host application that accepts invitations;
             links are ``<base_url>?token=<token>``. Configured, never taken
             from a request.
@@ -90,7 +100,16 @@ class Invitations:
             stored (argon2id with OWASP's parameters by default).
     """
 
-    __slots__ = ("_authz", "_base_url", "_clock", "_hasher", "_mail_from", "_records", "_sender")
+    __slots__ = (
+        "_authz",
+        "_base_url",
+        "_channel",
+        "_clock",
+        "_hasher",
+        "_mail_from",
+        "_records",
+        "_sender",
+    )
 
     def __init__(
         self,
@@ -103,16 +122,16 @@ class Invitations:
         clock: Callable[[], dt.datetime] = _utc_now,
         hash_password: Callable[[str], str] = hash_password,
     ) -> None:
-        if authorizer.sink != store.sink:
-            raise InvalidInput(
-                "the Authorizer does not persist into this store: "
-                "build it with rbac_kit.store.open_authorizer(store)"
-            )
+        require_persisting(store, authorizer)
         if not isinstance(sender, Sender):
-            raise InvalidInput(f"sender must have a send(message) method, got {sender!r}")
+            raise InvalidInput(
+                f"sender must have a send(message) method and a channel, got {sender!r}"
+            )
         self._records = InvitationStore(store)
         self._authz = authorizer
         self._sender = sender
+        # Read once: what this service queues and what it delivers name the same channel.
+        self._channel = check_channel(sender)
         self._base_url = check_base_url(base_url)
         self._mail_from = check_sender_address(mail_from)
         self._clock = clock
@@ -129,6 +148,11 @@ class Invitations:
         return self._sender
 
     @property
+    def channel(self) -> str:
+        """The sender's channel, recorded with every email this service queues."""
+        return self._channel
+
+    @property
     def base_url(self) -> str:
         """The page accept links point at."""
         return self._base_url
@@ -138,24 +162,6 @@ class Invitations:
         if not isinstance(now, dt.datetime) or now.tzinfo is None:
             raise InvalidInput(f"the clock must return an aware datetime, got {now!r}")
         return now
-
-    def _audited(
-        self,
-        extra: ExtraWrite,
-        check: Callable[[Directory], None],
-        *,
-        actor: str,
-        action: str,
-        target: str,
-    ) -> None:
-        """One audited change: ``check`` under the write lock, then ``extra`` in its transaction."""
-
-        def change(d: Directory) -> set[Owner]:
-            check(d)
-            return set()
-
-        with self.store.together(extra):
-            self._authz.apply(change, actor=actor, action=action, target=target)
 
     def _existing(self, workspace: str, invitation_id: object, now: dt.datetime) -> Invitation:
         found = self._records.get(invitation_id, now) if isinstance(invitation_id, str) else None
@@ -194,11 +200,10 @@ class Invitations:
             email_invitation(invitee, workspace, by=actor, at=now, days=valid_days)
             for invitee in invited
         )
-        # Filled by the check under the write lock, read by the extra write after it.
-        new: list[writes.NewInvitation] = []
-
-        def check(_: Directory) -> None:
+        target = f"{workspace}/invitation:{made[0].id}" if len(made) == 1 else workspace
+        with self._authz.transaction(actor=actor, action="invite", target=target) as tx:
             me = g.authorize(self._authz, actor, Permission.INVITE_PEOPLE, workspace)
+            new: list[writes.NewInvitation] = []
             problems: list[tuple[Invitee, RbacKitError]] = []
             for invitee, invitation in zip(invited, made, strict=True):
                 try:
@@ -210,15 +215,13 @@ class Invitations:
                     writes.NewInvitation(
                         invitation=invitation,
                         valid_days=valid_days,
-                        message=attrs.asdict(context),
+                        message=to_jsonable(context),
+                        channel=self._channel,
                     )
                 )
             if problems:
                 raise batch_error(problems, len(invited))
-
-        target = f"{workspace}/invitation:{made[0].id}" if len(made) == 1 else workspace
-        extra = writes.issue(workspace, new, now)
-        self._audited(extra, check, actor=actor, action="invite", target=target)
+            tx.write_along(writes.issue(workspace, new, now))
         return made
 
     def resend(self, actor: str, workspace: str, invitation_id: str) -> Invitation:
@@ -234,16 +237,11 @@ class Invitations:
         """
         now = self._now()
         invitation = self._existing(workspace, invitation_id, now)
-        message: dict[str, str] = {}
-
-        def check(_: Directory) -> None:
+        target = audit_target(invitation)
+        with self._authz.transaction(actor=actor, action="resend_invitation", target=target) as tx:
             me = may_manage(self._authz, actor, workspace, invitation, "resend")
-            message.update(attrs.asdict(check_resend(self._authz, me, invitation)))
-
-        extra = writes.resend(workspace, invitation.id, message, now)
-        self._audited(
-            extra, check, actor=actor, action="resend_invitation", target=audit_target(invitation)
-        )
+            message = to_jsonable(check_resend(self._authz, me, invitation))
+            tx.write_along(writes.resend(workspace, invitation.id, message, self._channel, now))
         return self._existing(workspace, invitation.id, now)
 
     def revoke(self, actor: str, workspace: str, invitation_id: str) -> Invitation:
@@ -256,14 +254,10 @@ class Invitations:
         """
         now = self._now()
         invitation = self._existing(workspace, invitation_id, now)
-
-        def check(_: Directory) -> None:
+        target = audit_target(invitation)
+        with self._authz.transaction(actor=actor, action="revoke_invitation", target=target) as tx:
             may_manage(self._authz, actor, workspace, invitation, "revoke")
-
-        extra = writes.revoke(workspace, invitation.id, now)
-        self._audited(
-            extra, check, actor=actor, action="revoke_invitation", target=audit_target(invitation)
-        )
+            tx.write_along(writes.revoke(workspace, invitation.id, now))
         return self._existing(workspace, invitation.id, now)
 
     # -- by link --------------------------------------------------------------------
@@ -284,16 +278,12 @@ class Invitations:
         now = self._now()
         link = link_invitation(workspace, role, g.unique(groups), by=actor, at=now)
         token, token_hash = new_token(link.id)
-
-        def check(_: Directory) -> None:
+        target = audit_target(link)
+        with self._authz.transaction(actor=actor, action="create_invite_link", target=target) as tx:
             me = g.authorize(self._authz, actor, Permission.INVITE_PEOPLE, workspace)
             check_offer(self._authz, me, workspace, link.role, link.groups)
-
-        new = [writes.NewInvitation(invitation=link, valid_days=1, token_hash=token_hash)]
-        extra = writes.issue(workspace, new, now)
-        self._audited(
-            extra, check, actor=actor, action="create_invite_link", target=audit_target(link)
-        )
+            new = [writes.NewInvitation(invitation=link, valid_days=1, token_hash=token_hash)]
+            tx.write_along(writes.issue(workspace, new, now))
         return IssuedLink(invitation=link, token=token, url=accept_url(self._base_url, token))
 
     def regenerate_link(self, actor: str, workspace: str, link_id: str) -> IssuedLink:
@@ -307,16 +297,14 @@ class Invitations:
         now = self._now()
         link = self._existing(workspace, link_id, now)
         token, token_hash = new_token(link.id)
-
-        def check(_: Directory) -> None:
+        target = audit_target(link)
+        with self._authz.transaction(
+            actor=actor, action="regenerate_invite_link", target=target
+        ) as tx:
             me = may_manage(self._authz, actor, workspace, link, "regenerate")
             if link.kind is InvitationKind.LINK:
                 check_offer(self._authz, me, workspace, link.role, link.groups)
-
-        extra = writes.regenerate(workspace, link.id, token_hash, now)
-        self._audited(
-            extra, check, actor=actor, action="regenerate_invite_link", target=audit_target(link)
-        )
+            tx.write_along(writes.regenerate(workspace, link.id, token_hash, now))
         fresh = self._existing(workspace, link.id, now)
         return IssuedLink(invitation=fresh, token=token, url=accept_url(self._base_url, token))
 
@@ -383,15 +371,44 @@ class Invitations:
             now=self._now(),
         )
 
-    def deliver(self, *, limit: int = 100) -> DeliveryReport:
-        """Send up to ``limit`` queued invitation emails that are due.
+    def deliver(
+        self, actor: Actor, *, workspace: str | None = None, limit: int = 100
+    ) -> DeliveryReport:
+        """Send up to ``limit`` queued invitation emails that are due, of this sender's channel.
+
+        With a ``workspace``, only that workspace's emails: the actor needs
+        ``invite_people`` there (as for listing its invitations). With
+        ``workspace=None``, every workspace's: only :data:`~rbac_kit.SYSTEM`
+        may do that (a deployment's delivery worker). Either way only emails
+        queued through a sender of this service's :attr:`channel` are sent
+        (and those queued before channels were recorded); the others wait
+        for a deliverer of their own channel.
 
         Each is sent with a freshly minted token; a failed send is recorded
-        with its error and retried on a later call after a back-off.
+        with its error and retried on a later call after a back-off. The
+        report's ``waiting`` counts the same emails that are not due yet.
+
+        Raises:
+            Forbidden: the actor may not invite in ``workspace``, or is not
+                :data:`~rbac_kit.SYSTEM` and named no workspace.
+            NotFound: no such workspace.
+            InvalidInput: a ``limit`` that is not a positive whole number.
         """
+        if workspace is None:
+            if not isinstance(actor, SystemActor):
+                raise Forbidden(
+                    f"{actor} may not deliver the mail of every workspace: only "
+                    "rbac_kit.SYSTEM (a deployment's delivery worker) may; "
+                    "a workspace's administrator names the workspace"
+                )
+        elif not isinstance(workspace, str):
+            raise InvalidInput(f"workspace must be a workspace id, got {workspace!r}")
+        else:
+            g.authorize(self._authz, actor, Permission.INVITE_PEOPLE, workspace)
         return deliver(
             self._records,
             self._sender,
+            Scope(channel=self._channel, workspace=workspace),
             mail_from=self._mail_from,
             base_url=self._base_url,
             now=self._now,

@@ -41,7 +41,7 @@ from ...onboarding.invitations._values import (
     LinkJoin,
 )
 from .._owners import table
-from .._rows import Row, search_key
+from .._rows import Row, search_key, to_json
 from ..lists._kinds import binary, named, one_of
 from ..lists._run import ListQuery
 
@@ -69,7 +69,6 @@ COLUMNS = (
     "expires_at",
     "joins",
 )
-_TIMES = frozenset({"created_at", "expires_at", "accepted_at", "updated_at", "joined_at"})
 
 
 def invitation_row(
@@ -124,14 +123,7 @@ def invitation_from_row(row: Mapping[str, Any], *, now: dt.datetime, joins: int 
 
 def audit_rows(rows: list[Row]) -> list[dict[str, Any]]:
     """Rows as an audit event keeps them: times as ISO 8601 text, token hashes left out."""
-    return [
-        {
-            k: value.isoformat() if k in _TIMES and value is not None else value
-            for k, value in row.items()
-            if k != "token_hash"
-        }
-        for row in rows
-    ]
+    return [to_json({k: value for k, value in row.items() if k != "token_hash"}) for row in rows]
 
 
 def read_invitation(conn: Connection, invitation_id: str) -> Row | None:

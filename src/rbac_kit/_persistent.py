@@ -1,10 +1,16 @@
-"""Following the store: changes other processes commit reach this process's Authorizer.
+"""An Authorizer backed by a store: loaded from it, persisting into it, following it.
 
-A :class:`Follower` reads the audit events after the revision its Authorizer
-is at and replays each one (``_replay.py``) through ``Authorizer.apply``, so
-the directory, the policy and the decision index move forward incrementally,
-one revision at a time, exactly as if the change had been made here. The
-store's sink recognises a replay and writes nothing.
+:func:`open_authorizer` loads every workspace of a :class:`~rbac_kit.store.Store`
+into an :class:`~rbac_kit.Authorizer` whose sink is the store: each change
+then commits to the database (rows, Casbin lines, audit event, revisions)
+before the decision index sees it.
+
+A :class:`Follower` brings the changes other processes commit into that
+Authorizer. It reads the audit events after the Authorizer's revision and
+replays each one (``store/_replay.py``) in a transaction marked as a replay,
+so the directory, the policy and the decision index move forward
+incrementally, one revision at a time, exactly as if the change had been
+made here; the store writes nothing for a replay.
 
 When to look: :meth:`Follower.catch_up` on demand (before a change, or to
 read your own writes made elsewhere), or :meth:`Follower.start` for a
@@ -16,34 +22,92 @@ Writes: a change made from a directory that another process has overtaken
 is refused with :class:`~rbac_kit.Conflict` (it would overwrite that
 process's change). :meth:`Follower.write` makes a change, catching up and
 retrying while other processes get in first.
+
+This module sits above both the facade and the store, so that neither
+imports the other.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from .._authorizer import Authorizer
-from .._errors import Conflict, InvalidInput
-from ..model._directory import Directory, Owner
-from ._replay import replay
-from ._sink import listen_name, notify_channel
-from ._store import AuditEvent, Store
+from ._authorizer import Authorizer
+from ._errors import Conflict, InvalidInput
 
-__all__ = ["Follower"]
+if TYPE_CHECKING:
+    from .store import AuditEvent, Store
+
+__all__ = ["Follower", "open_authorizer"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: How many times loading is retried while other processes keep changing the store.
+LOAD_ATTEMPTS = 10
 
 #: Events read from the store at a time.
 _BATCH = 200
 
 
-class _AlreadyApplied(Exception):
-    """A replay found its event already applied (internal: nothing is changed)."""
+def open_authorizer(store: Store) -> Authorizer:
+    """Load every workspace of ``store`` into a new :class:`Authorizer` that persists into it.
+
+    The Authorizer starts at the store's revision, with ``store`` as its
+    sink. If the ``casbin_rule`` table is out of step with the policy
+    compiled from the loaded entities, it is rewritten (see
+    :meth:`Store.sync_rules <rbac_kit.store.Store.sync_rules>`): the entities
+    are the source of truth, the rules are derived from them.
+
+    The caller keeps the store (and closes it); the Authorizer holds no
+    database resources of its own. To follow changes other processes make,
+    see :class:`Follower`.
+
+    Python's cyclic garbage collector is paused while the directory and the
+    index are built (and resumed after, if it was running): building millions
+    of objects that live on would otherwise trigger collections that scan
+    them again and again, a fifth of the time of a large open. Hosts that
+    keep a large Authorizer may also call :func:`gc.freeze` once it is open.
+
+    Raises:
+        Conflict: the store changed during every one of several loads in a row.
+    """
+    with _collector_paused():
+        for _ in range(LOAD_ATTEMPTS):
+            directory, revision = store.load()
+            authorizer = Authorizer(directory, revision=revision, sink=store)
+            if store.sync_rules(revision, authorizer.policy.rules()):
+                return authorizer
+    raise Conflict(f"the store changed during each of {LOAD_ATTEMPTS} loads in a row; try again")
+
+
+def require_persisting(store: Store, authorizer: Authorizer) -> None:
+    """Require ``authorizer`` to persist into ``store``.
+
+    Raises:
+        InvalidInput: it persists elsewhere, or nowhere.
+    """
+    if authorizer.sink is not store:
+        raise InvalidInput(
+            "the Authorizer does not persist into this store: "
+            "build it with rbac_kit.open_authorizer(store)"
+        )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block; the collector's state is restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Follower:
@@ -51,7 +115,7 @@ class Follower:
 
     Args:
         store: the store the Authorizer was loaded from (see :func:`open_authorizer`).
-        authorizer: the Authorizer to bring forward; its sink must be ``store.sink``.
+        authorizer: the Authorizer to bring forward; it must persist into ``store``.
         interval: seconds between looks at the store when nothing announces changes.
         attempts: how many times :meth:`write` tries before giving up.
     """
@@ -64,11 +128,7 @@ class Follower:
         interval: float = 1.0,
         attempts: int = 50,
     ) -> None:
-        if authorizer.sink != store.sink:
-            raise InvalidInput(
-                "the Authorizer does not persist into this store: "
-                "build it with rbac_kit.store.open_authorizer(store)"
-            )
+        require_persisting(store, authorizer)
         if interval <= 0 or attempts < 1:
             raise InvalidInput(
                 f"interval must be positive and attempts at least 1, got {interval}, {attempts}"
@@ -83,7 +143,7 @@ class Follower:
     @property
     def revision(self) -> int:
         """The revision the Authorizer is at."""
-        return self._store.applied(self._authz.directory)
+        return self._authz.revision
 
     def catch_up(self) -> int:
         """Apply every change the store holds that the Authorizer has not; return its revision."""
@@ -95,21 +155,13 @@ class Follower:
                 return self.revision
 
     def _apply(self, event: AuditEvent) -> None:
-        # Audit events show password hashes redacted; the people table holds them.
-        hashes = self._store.password_hashes(o for o in event.owners if o[0] == "subject")
-
-        def change(directory: Directory) -> set[Owner]:
-            if self._store.applied(directory) >= event.revision:
-                raise _AlreadyApplied
-            return replay(directory, event, hashes)
-
-        try:
-            with self._store.replaying(event.revision):
-                self._authz.apply(
-                    change, actor=event.actor, action=event.action, target=event.target
-                )
-        except _AlreadyApplied:
-            return
+        with self._authz.transaction(
+            actor=event.actor, action=event.action, target=event.target, replaying=event.revision
+        ) as tx:
+            if self._authz.revision >= event.revision:
+                tx.cancel()  # another thread brought it in first
+            else:
+                tx.directory.touch(self._store.replay(tx.directory, event))
 
     def write(self, change: Callable[[Authorizer], T]) -> T:
         """Run ``change(authorizer)``, catching up and retrying while others get in first.
@@ -161,38 +213,10 @@ class Follower:
         self.stop()
 
     def _run(self) -> None:
-        with self._notifications() as wait:
+        with self._store.announcements(self._interval, self._stop) as wait:
             while not self._stop.is_set():
                 try:
                     self.catch_up()
                 except Exception:
                     logger.exception("following the store failed; trying again")
                 wait()
-
-    def _sleep(self) -> None:
-        self._stop.wait(self._interval)
-
-    @contextmanager
-    def _notifications(self) -> Iterator[Callable[[], None]]:
-        """A function that waits for the next change (or the interval)."""
-        engine = self._store.engine
-        if engine.dialect.name != "postgresql":
-            yield self._sleep
-            return
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            driver: Any = conn.connection.driver_connection
-            if not hasattr(driver, "notifies"):
-                yield self._sleep
-                return
-            channel = listen_name(notify_channel(conn))
-            conn.exec_driver_sql(f"LISTEN {channel}")
-
-            def wait() -> None:
-                for _ in driver.notifies(timeout=self._interval, stop_after=1):
-                    pass
-
-            try:
-                yield wait
-            finally:
-                conn.exec_driver_sql(f"UNLISTEN {channel}")
