@@ -51,7 +51,10 @@ def _g2(rule: Rule) -> bool:
 
 
 def _g3(rule: Rule) -> bool:
-    return "/" in rule[1] and rule[2].startswith("env:")
+    _, obj, env, dom = rule
+    # An API of this domain, as every reader splits it (the domain is what precedes "/").
+    head, slash, _ = obj.partition("/")
+    return head == dom and slash == "/" and env.startswith("env:")
 
 
 def _all_strings(rule: Rule) -> bool:
@@ -69,7 +72,7 @@ _CHECKS: dict[tuple[str, int], Callable[[Rule], bool]] = {
     ("p", 6): _p,
     ("g", 4): _g,
     ("g2", 4): _g2,
-    ("g3", 3): _g3,
+    ("g3", 4): _g3,
 }
 
 
