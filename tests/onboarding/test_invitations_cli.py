@@ -5,22 +5,29 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import email
 import email.policy
 import io
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
-from rbac_kit import INVALID_TOKEN_MESSAGE
-from rbac_kit.store import Store, open_authorizer
+from rbac_kit import open_authorizer
+from rbac_kit.onboarding import INVALID_TOKEN_MESSAGE
+from rbac_kit.store import Store
+from rbac_kit.store._owners import table
 from tests.cli.conftest import Cli, cli
 from tests.store.helpers import dump
 
 from .conftest import PASSWORD, token_in
 from .csv_world import cli_acme
+from .test_invitations_mail import Server, free_port, serving, smtp_login
 
-__all__ = ["cli"]
+__all__ = ["cli", "smtp_login"]
 
 OWNER = "user:owner"
 
@@ -110,12 +117,11 @@ def test_resend_revoke_and_deliver(acme: Cli, tmp_path: Path) -> None:
     acme.ok("invitations", "revoke", "acme", row["id"], actor=OWNER)
     refused = acme("accept", token_in(_emails(tmp_path)[1]), "--name", "A", "--password", "x" * 9)
     assert 2 == refused.status
-    assert "0 sent" in acme.ok("invitations", "deliver").out
+    assert "0 sent" in acme.ok("invitations", "deliver", "--workspace", "acme", actor=OWNER).out
 
 
 def test_a_failed_send_keeps_the_invitation(acme: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """With an unreachable SMTP server the invitation is stored and the email stays queued."""
-    import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -126,7 +132,9 @@ def test_a_failed_send_keeps_the_invitation(acme: Cli, monkeypatch: pytest.Monke
     result = acme.ok("invite", "acme", "a@x.io", actor=OWNER)
     assert "was not sent" in result.err
     assert 1 == len(acme.ok("--json", "invitations", "list", "acme", actor=OWNER).json())
-    assert "1 waiting to be retried" in acme.ok("invitations", "deliver").out
+    assert "invitations deliver --workspace acme` with the same settings" in result.err
+    retried = acme.ok("invitations", "deliver", "--workspace", "acme", actor=OWNER)
+    assert "1 waiting to be retried" in retried.out
 
 
 def test_export_invitations_as_csv_neutralises_formulas(acme: Cli) -> None:
@@ -167,3 +175,125 @@ def test_inviting_needs_an_actor(acme: Cli) -> None:
     """Without ``--as`` a change is refused."""
     result = acme("invite", "acme", "a@x.io")
     assert (2, True) == (result.status, "--as" in result.err)
+
+
+# -- mail stays in its tenant (issue #8) ------------------------------------------------------
+
+WENDY, OLGA = "user:wendy", "user:olga"
+
+
+@pytest.fixture
+def tenants(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Workspaces w2 (owner user:wendy) and treb (owner user:olga); no mail settings set."""
+    for name in ("RBAC_KIT_SMTP_HOST", "RBAC_KIT_SMTP_PORT", "RBAC_KIT_SMTP_SECURITY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RBAC_KIT_OUTBOX", str(tmp_path / "default-outbox"))
+    monkeypatch.setenv("RBAC_KIT_BASE_URL", "https://app.example.com/invitations/accept")
+    for ws, owner in (("w2", "wendy"), ("treb", "olga")):
+        cli.ok(
+            "workspace", "create", ws, "--name", ws.title(), "--owner-id", owner,
+            "--owner-email", f"{owner}@{ws}.io", "--owner-name", owner.title(),
+        )  # fmt: skip
+    return cli
+
+
+def _smtp_options(port: int) -> tuple[str, ...]:
+    return ("--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--smtp-security", "none")
+
+
+def _rows(url: str, workspace: str) -> list[dict[str, Any]]:
+    """Every outbox and invitation row of ``workspace``, whole."""
+    found: list[dict[str, Any]] = []
+    with Store.open(url) as store, store.engine.connect() as conn:
+        for name in ("email_outbox", "invitations"):
+            t = table(name)
+            query = select(t).where(t.c.workspace == workspace).order_by(t.c.id)
+            found += [{"table": name, **r} for r in conn.execute(query).mappings()]
+    return found
+
+
+def _all_due(url: str) -> None:
+    """Let the back-off of every queued email pass (the command line runs on the real clock)."""
+    t = table("email_outbox")
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    with Store.open(url) as store, store.engine.begin() as conn:
+        conn.execute(update(t).where(t.c.status == "pending").values(next_attempt_at=past))
+
+
+def _emails_in(folder: Path) -> list[email.message.EmailMessage]:
+    return [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        for f in sorted(folder.glob("*.eml"))
+    ]
+
+
+def test_an_invite_sends_only_its_own_workspaces_mail(tenants: Cli, tmp_path: Path) -> None:
+    """Issue #8 as reported: w2's email, whose SMTP send failed, stays queued and untouched;
+    olga's invite in treb with --outbox out3 writes treb's email only."""
+    failed = tenants.ok("invite", "w2", "someone@w2.io", *_smtp_options(free_port()), actor=WENDY)
+    assert "was not sent" in failed.err
+    _all_due(tenants.url)
+    before = _rows(tenants.url, "w2")
+    out3 = tmp_path / "out3"
+    result = tenants.ok("invite", "treb", "someone@treb.io", "--outbox", str(out3), actor=OLGA)
+    assert "sent 1 email(s)" in result.out
+    assert ["someone@treb.io"] == [m["To"] for m in _emails_in(out3)]
+    assert before == _rows(tenants.url, "w2")
+    (row,) = (r for r in before if r["table"] == "email_outbox")
+    assert ("pending", 1) == (row["status"], row["attempts"])
+
+
+def test_a_tenant_administrator_delivers_only_their_workspace(tenants: Cli, tmp_path: Path) -> None:
+    """``invitations deliver --workspace`` needs invite_people there; without a workspace
+    it is the deployment's form, refused to anyone but --as system."""
+    tenants.ok("invite", "w2", "someone@w2.io", *_smtp_options(free_port()), actor=WENDY)
+    _all_due(tenants.url)
+    before = _rows(tenants.url, "w2")
+    out = str(tmp_path / "out")
+    refused = tenants("invitations", "deliver", "--workspace", "w2", "--outbox", out, actor=OLGA)
+    assert (2, True) == (refused.status, "may not invite_people in workspace 'w2'" in refused.err)
+    everything = tenants("invitations", "deliver", "--outbox", out, actor=OLGA)
+    assert (2, True) == (everything.status, "--as system" in everything.err)
+    as_string = tenants("invite", "w2", "x@w2.io", "--outbox", out, actor="system")
+    # "system" names the trusted actor for delivery only: elsewhere it is nobody
+    assert (2, True) == (as_string.status, "unknown subject 'system'" in as_string.err)
+    assert before == _rows(tenants.url, "w2")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_deployment_worker_sends_every_workspace_of_its_settings(
+    tenants: Cli, tmp_path: Path
+) -> None:
+    """``--as system invitations deliver`` sends every workspace's queued email of the mail
+    settings it runs with, and none queued with other settings."""
+    port = free_port()
+    for ws, actor in (("w2", WENDY), ("treb", OLGA)):
+        tenants.ok("invite", ws, f"someone@{ws}.io", *_smtp_options(port), actor=actor)
+    _all_due(tenants.url)
+    other = tenants.ok(
+        "--json", "invitations", "deliver", "--outbox", str(tmp_path / "out"), actor="system"
+    ).json()
+    assert (0, 0) == (other["sent"], other["waiting"])
+    with serving(port) as server:  # the mail server is back
+        done = tenants.ok("invitations", "deliver", *_smtp_options(port), actor="system")
+    assert "2 sent, 0 failed" in done.out
+    assert {"someone@w2.io", "someone@treb.io"} == {m["To"] for m in server.mailbox.messages}
+
+
+def test_smtp_login_in_clear_text_needs_the_flag(
+    tenants: Cli, smtp_login: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--smtp-user with --smtp-security none is refused (nothing stored, nothing sent)
+    unless --smtp-allow-plaintext-login is given; then the login works."""
+    monkeypatch.setenv("RBAC_KIT_SMTP_PASSWORD", "s3cret")
+    options = (*_smtp_options(smtp_login.port), "--smtp-user", "mailer")
+    refused = tenants("invite", "treb", "a@treb.io", *options, actor=OLGA)
+    assert (2, True) == (refused.status, "--smtp-allow-plaintext-login" in refused.err)
+    assert [] == _rows(tenants.url, "treb")
+    assert ([], []) == (smtp_login.mailbox.messages, smtp_login.logins)
+    allowed = tenants.ok(
+        "invite", "treb", "a@treb.io", *options, "--smtp-allow-plaintext-login", actor=OLGA
+    )
+    assert "sent 1 email(s)" in allowed.out
+    assert [(b"mailer", b"s3cret")] == smtp_login.logins
+    assert ["a@treb.io"] == [m["To"] for m in smtp_login.mailbox.messages]

@@ -1,13 +1,15 @@
 """Sending invitations: a real SMTP round trip, the outbox folder, retries from the outbox table.
 
-The SMTP tests start a local ``aiosmtpd`` server: once plain, once with
-STARTTLS and login (a throwaway certificate made with ``openssl``).
+The SMTP tests start a local ``aiosmtpd`` server: plain, with STARTTLS and
+login (a throwaway certificate made with ``openssl``), and plain with login
+(a local relay: logging in there must be asked for explicitly).
 """
 
 # STYLE: tests read `assert expected == actual`
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import shlex
@@ -26,15 +28,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
-from rbac_kit import (
-    InvalidInput,
-    Invitations,
-    Invitee,
-    OutboxFolderSender,
-    SmtpSender,
-)
+from rbac_kit import InvalidInput, Invitations, Invitee
+from rbac_kit.model._convert import to_jsonable
+from rbac_kit.onboarding import OutboxFolderSender, SmtpSender
+from rbac_kit.onboarding._mail import MessageContext
 from rbac_kit.store._owners import table
-from rbac_kit.store.invitations._outbox import MAX_ATTEMPTS
+from rbac_kit.store.invitations import MAX_ATTEMPTS, Scope
 
 from .conftest import BASE_URL, OWNER, PASSWORD, World, fast_hash, token_in
 
@@ -59,25 +58,54 @@ class Server:
     host: str
     port: int
     mailbox: Mailbox
+    #: The (login, password) pairs the server was offered.
+    logins: list[tuple[bytes, bytes]] = attrs.field(factory=list)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (until someone starts listening)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
+def _authenticator(logins: list[tuple[bytes, bytes]]) -> Any:
+    """Takes a login as ``mailer`` / ``s3cret``, recording every login offered."""
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        logins.append((data.login, data.password))
+        # handled=False: the server itself answers 535 to a failed login.
+        ok = (data.login, data.password) == (b"mailer", b"s3cret")
+        return AuthResult(success=ok, handled=False)
+
+    return authenticator
+
+
+@contextlib.contextmanager
+def serving(port: int | None = None, *, login: bool = False, **options: Any) -> Iterator[Server]:
+    """An SMTP server on 127.0.0.1 (on ``port``, or a free one) for the block; with ``login``
+    it takes a login as ``mailer`` / ``s3cret``; ``options`` go to aiosmtpd's Controller."""
+    mailbox, logins = Mailbox(), []
+    if login:
+        options["authenticator"] = _authenticator(logins)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port or free_port(), **options)
+    controller.start()
+    try:
+        yield Server("127.0.0.1", controller.port, mailbox, logins)
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp() -> Iterator[Server]:
     """A plain SMTP server on localhost."""
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield Server("127.0.0.1", controller.port, mailbox)
-    finally:
-        controller.stop()
+    with serving() as server:
+        yield server
 
 
 #: A self-signed certificate for localhost, valid one day, without a passphrase.
@@ -105,33 +133,22 @@ def smtp_tls(certificate: tuple[Path, Path]) -> Iterator[Server]:
     cert, key = certificate
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-
-    def authenticator(
-        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            b"mailer",
-            b"s3cret",
-        )
-        # handled=False: the server itself answers 535 to a failed login.
-        return AuthResult(success=ok, handled=False)
-
-    mailbox = Mailbox()
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=_free_port(),
+    with serving(
+        login=True,
         tls_context=context,
         require_starttls=True,
-        authenticator=authenticator,
         auth_require_tls=True,
         auth_required=True,
-    )
-    controller.start()
-    try:
-        yield Server("127.0.0.1", controller.port, mailbox)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_login() -> Iterator[Server]:
+    """A plain SMTP server (no TLS at all) taking a login as ``mailer`` / ``s3cret``."""
+    # AUTH offered on a plain connection, as a local relay may.
+    with serving(login=True, auth_require_tls=False) as server:
+        yield server
 
 
 def _service(world: World, sender: object) -> Invitations:
@@ -150,7 +167,7 @@ def test_smtp_round_trip(world: World, smtp: Server) -> None:
     """The server receives the invitation; its link is accepted."""
     service = _service(world, SmtpSender(smtp.host, smtp.port, security="none"))
     service.invite(OWNER, "acme", [Invitee(email="new@acme.io", groups={"ops"})])
-    report = service.deliver()
+    report = service.deliver(OWNER, workspace="acme")
     assert (1, ()) == (report.sent, report.failed)
     (message,) = smtp.mailbox.messages
     assert [["new@acme.io"]] == smtp.mailbox.recipients
@@ -170,7 +187,7 @@ def test_smtp_with_starttls_and_login(world: World, smtp_tls: Server, tmp_path: 
     )
     service = _service(world, sender)
     service.invite(OWNER, "acme", [Invitee(email="new@acme.io")])
-    assert 1 == service.deliver().sent
+    assert 1 == service.deliver(OWNER, workspace="acme").sent
     (message,) = smtp_tls.mailbox.messages
     service.accept(token_in(message), name="New", password=PASSWORD)
 
@@ -184,7 +201,7 @@ def test_smtp_with_a_wrong_login_fails_and_is_retried(
         "localhost", smtp_tls.port, username="mailer", password="nope", ssl_context=client
     )
     _service(world, wrong).invite(OWNER, "acme", [Invitee(email="new@acme.io")])
-    report = _service(world, wrong).deliver()
+    report = _service(world, wrong).deliver(OWNER, workspace="acme")
     assert 1 == len(report.failed)
     assert "SMTPAuthenticationError" in report.failed[0][1]
     assert "SMTPAuthenticationError" in (_outbox(world)[0]["last_error"] or "")
@@ -192,8 +209,38 @@ def test_smtp_with_a_wrong_login_fails_and_is_retried(
     right = SmtpSender(
         "localhost", smtp_tls.port, username="mailer", password="s3cret", ssl_context=client
     )
-    assert 1 == _service(world, right).deliver().sent
+    assert 1 == _service(world, right).deliver(OWNER, workspace="acme").sent
     assert 1 == len(smtp_tls.mailbox.messages)
+
+
+def test_smtp_login_over_a_plain_connection_is_refused(world: World, smtp_login: Server) -> None:
+    """A username with security="none" is refused at construction, naming the fix: nothing
+    is sent, no password crosses the network."""
+    with pytest.raises(InvalidInput, match="allow_plaintext_login=True") as refused:
+        SmtpSender(
+            smtp_login.host, smtp_login.port, security="none", username="mailer", password="s3cret"
+        )
+    assert "s3cret" not in str(refused.value)
+    assert ([], []) == (smtp_login.mailbox.messages, smtp_login.logins)
+
+
+def test_smtp_login_over_a_plain_connection_when_allowed(world: World, smtp_login: Server) -> None:
+    """With allow_plaintext_login (a relay on localhost), the login works and the email goes."""
+    sender = SmtpSender(
+        smtp_login.host,
+        smtp_login.port,
+        security="none",
+        username="mailer",
+        password="s3cret",
+        allow_plaintext_login=True,
+    )
+    service = _service(world, sender)
+    service.invite(OWNER, "acme", [Invitee(email="new@acme.io")])
+    report = service.deliver(OWNER, workspace="acme")
+    assert (1, ()) == (report.sent, report.failed)
+    assert [(b"mailer", b"s3cret")] == smtp_login.logins
+    (message,) = smtp_login.mailbox.messages
+    service.accept(token_in(message), name="New", password=PASSWORD)
 
 
 def test_smtp_settings_are_checked() -> None:
@@ -214,7 +261,7 @@ def test_outbox_folder_writes_eml_files(world: World, tmp_path: Path) -> None:
     folder = tmp_path / "outbox"
     service = _service(world, OutboxFolderSender(folder))
     service.invite(OWNER, "acme", [Invitee(email="a@x.io"), Invitee(email="b@x.io")])
-    assert 2 == service.deliver().sent
+    assert 2 == service.deliver(OWNER, workspace="acme").sent
     files = sorted(folder.glob("*.eml"))
     assert 2 == len(files)
     assert [] == list(folder.glob(".*"))
@@ -230,6 +277,8 @@ def test_outbox_folder_writes_eml_files(world: World, tmp_path: Path) -> None:
 
 class Flaky:
     """A sender failing its first ``failures`` sends."""
+
+    channel = "flaky"
 
     def __init__(self, failures: int) -> None:
         self.failures = failures
@@ -253,7 +302,7 @@ def test_a_failed_send_is_recorded_and_retried_after_a_back_off(world: World) ->
     flaky = Flaky(failures=1)
     service = _service(world, flaky)
     (invitation,) = service.invite(OWNER, "acme", [Invitee(email="a@x.io")])
-    report = service.deliver()
+    report = service.deliver(OWNER, workspace="acme")
     assert ((invitation.id, "ConnectionRefusedError: the mail server is down"),) == report.failed
     (row,) = _outbox(world)
     assert ("pending", 1, "ConnectionRefusedError: the mail server is down") == (
@@ -261,10 +310,13 @@ def test_a_failed_send_is_recorded_and_retried_after_a_back_off(world: World) ->
         row["attempts"],
         row["last_error"],
     )
-    assert (0, 1) == (service.deliver().sent, service.deliver().waiting)  # not due yet
+    assert (0, 1) == (
+        service.deliver(OWNER, workspace="acme").sent,
+        service.deliver(OWNER, workspace="acme").waiting,
+    )  # not due yet
     world.clock.advance(minutes=1)
-    assert 1 == service.deliver().sent
-    assert 0 == service.deliver().sent  # never twice
+    assert 1 == service.deliver(OWNER, workspace="acme").sent
+    assert 0 == service.deliver(OWNER, workspace="acme").sent  # never twice
     (row,) = _outbox(world)
     assert ("sent", 2) == (row["status"], row["attempts"])
     assert 1 == len(flaky.sent)
@@ -278,23 +330,23 @@ def test_an_email_is_given_up_after_its_last_attempt(world: World) -> None:
     (invitation,) = service.invite(OWNER, "acme", [Invitee(email="a@x.io")])
     abandoned = 0
     for _ in range(MAX_ATTEMPTS):
-        abandoned += service.deliver().abandoned
+        abandoned += service.deliver(OWNER, workspace="acme").abandoned
         world.clock.advance(hours=1)
     assert 1 == abandoned
     assert "failed" == _outbox(world)[0]["status"]
     service.resend(OWNER, "acme", invitation.id)
-    assert 1 == service.deliver().sent
+    assert 1 == service.deliver(OWNER, workspace="acme").sent
 
 
 def test_a_claimed_email_is_not_sent_by_a_second_deliverer(world: World) -> None:
     """While one deliverer holds an email (its lease), another does not send it."""
     service = _service(world, Flaky(failures=0))
     service.invite(OWNER, "acme", [Invitee(email="a@x.io")])
-    claimed, _ = service._records.claim(world.clock.now, 10)
+    claimed, _ = service._records.claim(Scope(channel="flaky"), world.clock.now, 10)
     assert 1 == len(claimed)
-    assert 0 == service.deliver().sent
+    assert 0 == service.deliver(OWNER, workspace="acme").sent
     world.clock.advance(minutes=6)  # the first deliverer died; its lease ran out
-    assert 1 == service.deliver().sent
+    assert 1 == service.deliver(OWNER, workspace="acme").sent
 
 
 def test_an_expired_invitation_is_not_sent(world: World) -> None:
@@ -302,5 +354,26 @@ def test_an_expired_invitation_is_not_sent(world: World) -> None:
     service = _service(world, Flaky(failures=0))
     service.invite(OWNER, "acme", [Invitee(email="a@x.io")], days=1)
     world.clock.advance(days=1)
-    report = service.deliver()
+    report = service.deliver(OWNER, workspace="acme")
     assert (0, 1) == (report.sent, report.cancelled)
+
+
+# -- the context kept with a queued email ---------------------------------------------
+
+
+def test_message_context_is_kept_as_the_converter_writes_it() -> None:
+    """The stored form is the converter's dict of the three names, and it reads back equal."""
+    context = MessageContext(workspace_name="Acme", inviter="Ann Lee", role_name="Member")
+    stored = to_jsonable(context)
+    assert {"workspace_name": "Acme", "inviter": "Ann Lee", "role_name": "Member"} == stored
+    assert attrs.asdict(context) == stored  # rows queued by earlier versions read the same
+    assert context == MessageContext.from_dict(stored)
+
+
+def test_message_context_fills_missing_names_with_placeholders() -> None:
+    """A missing, empty or non-text name reads as a placeholder; the email still goes out."""
+    expected = MessageContext(workspace_name="a workspace", inviter="Someone", role_name="a member")
+    assert expected == MessageContext.from_dict({})
+    assert expected == MessageContext.from_dict(
+        {"workspace_name": "", "inviter": None, "role_name": 5}
+    )

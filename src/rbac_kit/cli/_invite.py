@@ -2,8 +2,12 @@
 
 They go through :class:`rbac_kit.Invitations`, so each is authorized and
 guarded as the Python API is. Commands that queue an email (``invite``,
-``invitations resend``) send it at once after the change commits; a send
-that fails stays queued for ``invitations deliver``.
+``invitations resend``) then deliver the due emails of the acting
+workspace, and of the mail settings given, only: a send that fails stays
+queued for ``invitations deliver --workspace WS`` run with the same
+settings. ``invitations deliver`` without a workspace is the deployment's
+worker: it runs ``--as system`` (here, and only here, that names
+:data:`rbac_kit.SYSTEM`) and sends every workspace's emails of its settings.
 
 Mail settings are options with environment fallbacks: ``--base-url``
 (``RBAC_KIT_BASE_URL``), ``--mail-from`` (``RBAC_KIT_MAIL_FROM``), and either
@@ -11,6 +15,8 @@ Mail settings are options with environment fallbacks: ``--base-url``
 ``RBAC_KIT_SMTP_SECURITY``, ``RBAC_KIT_SMTP_USER`` and, from the environment
 only, ``RBAC_KIT_SMTP_PASSWORD``) or, by default, an outbox folder of
 ``.eml`` files (``--outbox``, ``RBAC_KIT_OUTBOX``, ``./rbac-kit-outbox``).
+A login over ``--smtp-security none`` also needs
+``--smtp-allow-plaintext-login`` (a flag only, no environment fallback).
 """
 
 from __future__ import annotations
@@ -21,17 +27,20 @@ import sys
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from .._errors import InvalidInput
-from ..onboarding._mail import ConsoleSender, OutboxFolderSender, Security, Sender, SmtpSender
-from ..onboarding.invitations._service import Invitations
-from ..onboarding.invitations._values import (
+from .. import SYSTEM, Forbidden, InvalidInput, Invitations, Invitee
+from ..admin import Actor
+from ..onboarding import (
     DEFAULT_EMAIL_DAYS,
+    ConsoleSender,
     DeliveryReport,
     Invitation,
-    Invitee,
+    OutboxFolderSender,
+    Security,
+    Sender,
+    SmtpSender,
 )
 from ..store import ListQuery
-from ..store.invitations._reads import COLUMNS
+from ..store.invitations import COLUMNS
 from ._args import Subparsers, command_group
 from ._context import Context
 from ._describe import describe
@@ -63,7 +72,12 @@ def _sender(a: argparse.Namespace) -> Sender:
     if user and password is None:
         raise InvalidInput("an SMTP user needs its password in RBAC_KIT_SMTP_PASSWORD")
     return SmtpSender(
-        host, int(port), security=cast(Security, security), username=user, password=password
+        host,
+        int(port),
+        security=cast(Security, security),
+        username=user,
+        password=password,
+        allow_plaintext_login=a.smtp_allow_plaintext_login,
     )
 
 
@@ -83,24 +97,34 @@ def _row(invitation: Invitation) -> dict[str, Any]:
     return describe(invitation)
 
 
-def _report(ctx: Context, report: DeliveryReport, sender: Sender) -> None:
+def _report(ctx: Context, report: DeliveryReport, sender: Sender, workspace: str | None) -> None:
     """Say what was sent (on standard error under ``--json``, so the JSON stays clean)."""
     console = "standard error" if isinstance(sender, ConsoleSender) else "the sender"
     where = getattr(sender, "folder", None) or getattr(sender, "host", None) or console
     stream = sys.stderr if ctx.as_json else ctx.out
     if report.sent:
         print(f"sent {report.sent} email(s) to {where}", file=stream)
+    retry = (
+        f"invitations deliver --workspace {workspace}"
+        if workspace is not None
+        else "--as system invitations deliver"
+    )
     for invitation, error in report.failed:
         print(
             f"rbac-kit: warning: the email of invitation {invitation} was not sent ({error}); "
-            "it stays queued: run `rbac-kit invitations deliver` to retry",
+            f"it stays queued for these mail settings: run `rbac-kit {retry}` with the same "
+            "settings to retry",
             file=sys.stderr,
         )
 
 
-def _deliver(ctx: Context, service: Invitations, limit: int = 100) -> DeliveryReport:
-    report = service.deliver(limit=limit)
-    _report(ctx, report, service.sender)
+def _deliver(
+    ctx: Context, service: Invitations, actor: Actor, workspace: str | None, limit: int = 100
+) -> DeliveryReport:
+    """Deliver the due emails of ``workspace`` (every workspace: ``SYSTEM`` only) and of this
+    sender's channel, and say what was sent."""
+    report = service.deliver(actor, workspace=workspace, limit=limit)
+    _report(ctx, report, service.sender, workspace)
     return report
 
 
@@ -117,7 +141,7 @@ def _invite(ctx: Context, a: argparse.Namespace) -> int:
     service = _service(ctx, a, sends=True)
     made = service.invite(ctx.actor, a.workspace, invitees, days=a.days)
     ctx.table(list(_SHOWN), [_row(i) for i in made])
-    _deliver(ctx, service)
+    _deliver(ctx, service, ctx.actor, a.workspace)
     return 0
 
 
@@ -158,7 +182,7 @@ def _resend(ctx: Context, a: argparse.Namespace) -> int:
     service = _service(ctx, a, sends=True)
     invitation = service.resend(ctx.actor, a.workspace, a.id)
     ctx.emit(_row(invitation), f"resent invitation {invitation.id} to {invitation.email}")
-    _deliver(ctx, service)
+    _deliver(ctx, service, ctx.actor, a.workspace)
     return 0
 
 
@@ -169,7 +193,15 @@ def _revoke(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def _deliver_command(ctx: Context, a: argparse.Namespace) -> int:
-    report = _deliver(ctx, _service(ctx, a, sends=True), a.limit)
+    # The deployment's delivery worker runs `--as system`: here, and only here, the
+    # string names the trusted actor (everywhere else "system" is an unknown subject).
+    actor: Actor = SYSTEM if ctx.actor == str(SYSTEM) else ctx.actor
+    if a.workspace is None and actor is not SYSTEM:
+        raise Forbidden(
+            f"{actor} may not deliver the mail of every workspace: name yours with "
+            "--workspace WS, or run the deployment's delivery worker with --as system"
+        )
+    report = _deliver(ctx, _service(ctx, a, sends=True), actor, a.workspace, a.limit)
     ctx.emit(
         {
             "sent": report.sent,
@@ -266,6 +298,12 @@ def _settings() -> argparse.ArgumentParser:
         help="log in as this user ($RBAC_KIT_SMTP_USER); the password comes from "
         "$RBAC_KIT_SMTP_PASSWORD only",
     )
+    group.add_argument(
+        "--smtp-allow-plaintext-login",
+        action="store_true",
+        help="with --smtp-security none, log in anyway (the password crosses the network "
+        "in clear text): only for a relay on localhost",
+    )
     return parent
 
 
@@ -338,7 +376,19 @@ def register(commands: Subparsers) -> None:
         p = _add(group, name, handler, text, settings)
         p.add_argument("workspace")
         p.add_argument("id", help="invitation id")
-    p = _add(group, "deliver", _deliver_command, "send queued emails that are due", settings)
+    p = _add(
+        group,
+        "deliver",
+        _deliver_command,
+        "send the queued emails that are due, of one workspace (--workspace) or, run "
+        "--as system, of every workspace; only those queued with the same mail settings",
+        settings,
+    )
+    p.add_argument(
+        "--workspace",
+        help="only this workspace's emails (needs invite_people there); "
+        "without it, every workspace's, --as system only",
+    )
     p.add_argument("--limit", type=int, default=100, help="send at most this many")
     p = _add(group, "export", _export, "every invitation of a workspace as CSV", settings)
     p.add_argument("workspace")

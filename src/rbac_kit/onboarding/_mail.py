@@ -1,7 +1,14 @@
-"""Sending invitation emails: a one-method :class:`Sender` protocol and its implementations.
+"""Sending invitation emails: a small :class:`Sender` protocol and its implementations.
+
+A sender sends (:meth:`Sender.send`) and names its configuration
+(:attr:`Sender.channel`, e.g. ``smtp://mail.example.com:587/mailer``): each
+queued email records the channel of the service that queued it, and only a
+deliverer with the same channel sends it (see ``docs/onboarding.md``,
+"Delivery and channels").
 
 - :class:`SmtpSender`: the standard library's SMTP client, with STARTTLS (or
-  implicit TLS) and login, for real use;
+  implicit TLS) and login, for real use; it never logs in over a plain
+  connection unless told to (``allow_plaintext_login``, for a local relay);
 - :class:`OutboxFolderSender`: writes each message as an ``.eml`` file into a
   folder, the embedded default (open the files with any mail client);
 - :class:`ConsoleSender`: prints each message to a stream (standard error by
@@ -28,11 +35,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol, runtime_checkable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import attrs
 
 from .._errors import InvalidInput
+from ..model._convert import structure
 
 __all__ = ["ConsoleSender", "MemorySender", "OutboxFolderSender", "Sender", "SmtpSender"]
 
@@ -43,10 +51,44 @@ _SECURITY = ("starttls", "tls", "none")
 
 @runtime_checkable
 class Sender(Protocol):
-    """Sends one email message; raises if it could not (the outbox retries it later)."""
+    """Sends one email message; raises if it could not (the outbox retries it later).
+
+    :attr:`channel` names the configuration the messages go through. It is
+    stored with every email queued through this sender, and a retry goes
+    through a sender with the same channel only, so two configurations (two
+    SMTP accounts, two outbox folders) never send each other's mail.
+    """
+
+    @property
+    def channel(self) -> str:
+        """A stable, non-empty name of this sender's configuration, never holding a secret.
+
+        Two senders with the same channel must deliver to the same place
+        (``smtp://<host>:<port>/<user>``, ``outbox:<absolute folder>``, ...).
+        """
 
     def send(self, message: EmailMessage) -> None:
         """Hand ``message`` on for delivery."""
+
+
+def check_channel(sender: object) -> str:
+    """The channel of ``sender``, checked: a non-empty string without control characters.
+
+    Raises:
+        InvalidInput: naming the sender and what a channel must be.
+    """
+    channel = getattr(sender, "channel", None)
+    if (
+        not isinstance(channel, str)
+        or not channel.strip()
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in channel)
+    ):
+        raise InvalidInput(
+            f"sender {sender!r} has channel {channel!r}: a sender's channel must be a "
+            "non-empty string without control characters naming its configuration, "
+            "e.g. 'smtp://mail.example.com:587/mailer'"
+        )
+    return channel
 
 
 class SmtpSender:
@@ -62,6 +104,14 @@ class SmtpSender:
         timeout: seconds to wait for the server.
         ssl_context: the TLS settings (default: the system's trusted CAs, with
             certificate and host name checks).
+        allow_plaintext_login: with ``security="none"``, log in anyway, the
+            password crossing the network in clear text. Only for a relay on
+            localhost; without it, a username with ``security="none"`` is refused.
+
+    Raises:
+        InvalidInput: an empty host, a port outside 1 to 65535, an unknown
+            security mode, half a login, or a login over a plain connection
+            not explicitly allowed.
     """
 
     def __init__(
@@ -74,6 +124,7 @@ class SmtpSender:
         password: str | None = None,
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        allow_plaintext_login: bool = False,
     ) -> None:
         if not isinstance(host, str) or not host.strip():
             raise InvalidInput(f"SMTP host must be a non-empty string, got {host!r}")
@@ -83,6 +134,13 @@ class SmtpSender:
             raise InvalidInput(f"SMTP security {security!r} is not one of: {', '.join(_SECURITY)}")
         if (username is None) != (password is None):
             raise InvalidInput("give both an SMTP username and a password, or neither")
+        if username is not None and security == "none" and allow_plaintext_login is not True:
+            raise InvalidInput(
+                f"SMTP login as {username!r} over a plain connection (security='none') would "
+                "send the password in clear text: use security='starttls' or 'tls', or, only "
+                "for a relay on localhost, pass allow_plaintext_login=True "
+                "(--smtp-allow-plaintext-login)"
+            )
         self.host = host.strip()
         self.port = port
         self.security: Security = security
@@ -93,6 +151,14 @@ class SmtpSender:
 
     def __repr__(self) -> str:
         return f"SmtpSender({self.host!r}, {self.port}, security={self.security!r})"
+
+    @property
+    def channel(self) -> str:
+        """``smtp://<host>:<port>/<user>`` (the user percent-encoded; empty without a login)."""
+        host = self.host.lower()
+        if ":" in host:  # an IPv6 address
+            host = f"[{host}]"
+        return f"smtp://{host}:{self.port}/{quote(self.username or '', safe='')}"
 
     def send(self, message: EmailMessage) -> None:
         """Connect, secure the connection, log in if configured, and send ``message``."""
@@ -115,23 +181,34 @@ class OutboxFolderSender:
 
     Files are named ``<UTC time>-<random>.eml``, so they list in the order
     they were written, and appear whole: each is written to a hidden
-    temporary file first and renamed into place.
+    temporary file first and renamed into place. The folder is resolved to
+    an absolute path when the sender is made: that is where the files go,
+    and what its channel (``outbox:<path>``) names.
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
+        # Resolved once: a relative folder names the same place however the
+        # working directory changes later, and so does the channel.
+        self._absolute = self.folder.resolve()
 
     def __repr__(self) -> str:
         return f"OutboxFolderSender({str(self.folder)!r})"
 
+    @property
+    def channel(self) -> str:
+        """``outbox:<the folder's absolute path>``, as resolved when the sender was made."""
+        return f"outbox:{self._absolute}"
+
     def send(self, message: EmailMessage) -> None:
         """Write ``message`` into the folder."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        folder = self._absolute  # the place the channel names
+        folder.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        temporary = self.folder / f".{name}.tmp"
+        temporary = folder / f".{name}.tmp"
         temporary.write_bytes(message.as_bytes())
-        os.replace(temporary, self.folder / name)
+        os.replace(temporary, folder / name)
 
 
 class ConsoleSender:
@@ -150,6 +227,11 @@ class ConsoleSender:
 
     def __repr__(self) -> str:
         return "ConsoleSender()"
+
+    @property
+    def channel(self) -> str:
+        """``console``."""
+        return "console"
 
     def send(self, message: EmailMessage) -> None:
         """Write ``message`` as text to the stream."""
@@ -172,6 +254,11 @@ class MemorySender:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
+
+    @property
+    def channel(self) -> str:
+        """``memory:<id of this sender>``: another MemorySender never sends its mail."""
+        return f"memory:{id(self)}"
 
     def send(self, message: EmailMessage) -> None:
         """Append ``message`` to :attr:`messages`."""
@@ -222,9 +309,18 @@ def check_sender_address(value: object) -> str:
     return value
 
 
+#: What a message says for a name its stored context lacks.
+_PLACEHOLDERS = {"workspace_name": "a workspace", "inviter": "Someone", "role_name": "a member"}
+
+
 @attrs.frozen(kw_only=True)
 class MessageContext:
-    """What an invitation email says besides its link: who invited, to what, as what."""
+    """What an invitation email says besides its link: who invited, to what, as what.
+
+    An outbox row keeps it as ``to_jsonable(context)`` writes it (the library's
+    one converter, ``model/_convert.py``): ``{"workspace_name", "inviter",
+    "role_name"}``; :meth:`from_dict` reads it back.
+    """
 
     workspace_name: str
     inviter: str
@@ -232,12 +328,16 @@ class MessageContext:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> MessageContext:
-        """The context an outbox row keeps (missing names read as placeholders)."""
-        return cls(
-            workspace_name=str(values.get("workspace_name") or "a workspace"),
-            inviter=str(values.get("inviter") or "Someone"),
-            role_name=str(values.get("role_name") or "a member"),
-        )
+        """The context an outbox row keeps.
+
+        A missing, empty or non-text name reads as a placeholder ("a
+        workspace", "Someone", "a member"), so a damaged row still gets its email.
+        """
+        filled = {
+            field: value if isinstance(value := values.get(field), str) and value else placeholder
+            for field, placeholder in _PLACEHOLDERS.items()
+        }
+        return structure(filled, cls)
 
 
 def invitation_message(

@@ -445,7 +445,11 @@ class EmailOutboxRow(Base):
 
     It holds no token: the token is minted when the message is sent, so the
     database never holds one in the clear. ``context`` is what the message
-    says besides its link (workspace, inviter, role names).
+    says besides its link (workspace, inviter, role names). ``channel`` names
+    the sender configuration that queued it (``Sender.channel``, never a
+    secret): only a deliverer of that channel, in that workspace or the
+    deployment's worker, sends it. NULL for rows queued before migration 0006
+    (any deliverer of their workspace sends those).
     """
 
     __tablename__ = "email_outbox"
@@ -468,3 +472,4 @@ class EmailOutboxRow(Base):
     next_attempt_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(String)
+    channel: Mapped[str | None] = mapped_column(String)

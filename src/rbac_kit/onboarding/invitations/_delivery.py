@@ -1,8 +1,12 @@
 """Sending what the outbox holds: claim due emails, send each, record the outcome.
 
 Runs after the changes that queued the emails have committed, with nothing
-but the store and a :class:`~rbac_kit.Sender`; see ``store/_outbox.py`` for
-the leases, the back-off and why delivery is at least once.
+but the store and a :class:`~rbac_kit.Sender`, on the emails of one
+:class:`~rbac_kit.store.invitations.Scope` (the sender's channel, in one
+workspace or in all of them); who may deliver which scope is the service's
+check (:meth:`Invitations.deliver <rbac_kit.Invitations.deliver>`). See
+``store/invitations/_outbox.py`` for the leases, the back-off and why
+delivery is at least once.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 from collections.abc import Callable
 
 from ..._errors import InvalidInput
-from ...store.invitations._records import InvitationStore
+from ...store.invitations import InvitationStore, Scope
 from .._mail import MessageContext, Sender, accept_url, invitation_message
 from ._values import DeliveryReport
 
@@ -24,16 +28,18 @@ logger = logging.getLogger(__name__)
 def deliver(
     records: InvitationStore,
     sender: Sender,
+    scope: Scope,
     *,
     mail_from: str,
     base_url: str,
     now: Callable[[], dt.datetime],
     limit: int,
 ) -> DeliveryReport:
-    """Send up to ``limit`` due emails, each with a freshly minted token."""
+    """Send up to ``limit`` due emails of ``scope`` through ``sender``, each with a freshly
+    minted token; ``waiting`` counts the scope's emails that are not due yet."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidInput(f"limit must be a positive whole number, got {limit!r}")
-    claimed, cancelled = records.claim(now(), limit)
+    claimed, cancelled = records.claim(scope, now(), limit)
     sent, abandoned = 0, 0
     failed: list[tuple[str, str]] = []
     for item in claimed:
@@ -59,5 +65,5 @@ def deliver(
         failed=tuple(failed),
         cancelled=cancelled,
         abandoned=abandoned,
-        waiting=records.waiting(now()),
+        waiting=records.waiting(scope, now()),
     )

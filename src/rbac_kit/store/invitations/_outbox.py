@@ -14,6 +14,15 @@ committed. Sending happens later (:func:`claim`, then :func:`mark_sent` or
   (1, 2, 4 ... minutes, at most an hour) until :data:`MAX_ATTEMPTS`; then it
   is marked ``failed``.
 
+Each row records, when it is queued, its workspace and the ``channel`` of
+the sender that queued it (``smtp://host:587/user``, ``outbox:/srv/mail``:
+see :attr:`rbac_kit.Sender.channel`). A deliverer claims only the rows of
+its own channel, and of one workspace unless it is the deployment's worker
+(:class:`Scope`): mail never leaves through another tenant's or another
+configuration's sender, and a retry goes through the channel that queued
+it. Rows queued before channels existed (``channel`` NULL) go to any
+deliverer in their scope.
+
 Delivery is at least once: a send that fails after the server took the
 message is sent again, with a new token (the first one's link then reads as
 invalid). The invitation itself is one row whatever happens.
@@ -30,7 +39,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
 
 from ...onboarding.invitations._tokens import new_token
 from ...onboarding.invitations._values import InvitationStatus
@@ -42,6 +51,7 @@ __all__ = [
     "LEASE",
     "MAX_ATTEMPTS",
     "Claimed",
+    "Scope",
     "cancel",
     "claim",
     "enqueue",
@@ -72,15 +82,41 @@ class Claimed:
     expires_at: dt.datetime
 
 
+@attrs.frozen(kw_only=True)
+class Scope:
+    """The queued emails one deliverer may send: those of its channel, in one workspace
+    or (``workspace=None``, the deployment's worker) in every workspace.
+
+    Rows without a channel (queued before channels existed) are in every
+    channel's scope.
+    """
+
+    channel: str
+    workspace: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions selecting the outbox rows in this scope."""
+        o = table("email_outbox")
+        found = [or_(o.c.channel == self.channel, o.c.channel.is_(None))]
+        if self.workspace is not None:
+            found.append(o.c.workspace == self.workspace)
+        return found
+
+
 def enqueue(
-    conn: Connection, invitation: Row, message: Mapping[str, str], now: dt.datetime
+    conn: Connection,
+    invitation: Row,
+    message: Mapping[str, str],
+    channel: str,
+    now: dt.datetime,
 ) -> None:
-    """Queue the email of ``invitation`` (a row) in the caller's transaction."""
+    """Queue the email of ``invitation`` (a row) for ``channel``, in the caller's transaction."""
     conn.execute(
         insert(table("email_outbox")),
         {
             "invitation": invitation["id"],
             "workspace": invitation["workspace"],
+            "channel": channel,
             "recipient": invitation["email"],
             "context": dict(message),
             "status": _PENDING,
@@ -103,14 +139,14 @@ def cancel(conn: Connection, invitation_id: str) -> None:
     )
 
 
-def claim(engine: Engine, now: dt.datetime, limit: int) -> tuple[list[Claimed], int]:
-    """Lease up to ``limit`` due emails and mint their tokens; return them and how many were
-    cancelled because their invitation is no longer pending."""
+def claim(engine: Engine, scope: Scope, now: dt.datetime, limit: int) -> tuple[list[Claimed], int]:
+    """Lease up to ``limit`` due emails of ``scope`` and mint their tokens; return them and
+    how many of the scope's were cancelled because their invitation is no longer pending."""
     o, i = table("email_outbox"), table("invitations")
     query = (
         select(o, i.c.status.label("invitation_status"), i.c.expires_at)
         .join(i, i.c.id == o.c.invitation)
-        .where(o.c.status == _PENDING, o.c.next_attempt_at <= now)
+        .where(o.c.status == _PENDING, o.c.next_attempt_at <= now, *scope.where())
         .order_by(o.c.id)
         .limit(limit)
     )
@@ -144,10 +180,12 @@ def claim(engine: Engine, now: dt.datetime, limit: int) -> tuple[list[Claimed], 
     return claimed, cancelled
 
 
-def waiting(engine: Engine, now: dt.datetime) -> int:
-    """How many queued emails are not due yet (backing off, or claimed by a deliverer)."""
+def waiting(engine: Engine, scope: Scope, now: dt.datetime) -> int:
+    """How many queued emails of ``scope`` are not due yet (backing off, or claimed)."""
     t = table("email_outbox")
-    query = select(func.count()).where(t.c.status == _PENDING, t.c.next_attempt_at > now)
+    query = select(func.count()).where(
+        t.c.status == _PENDING, t.c.next_attempt_at > now, *scope.where()
+    )
     with read_transaction(engine) as conn:
         return int(conn.scalar(query) or 0)
 

@@ -14,7 +14,7 @@ from ...onboarding.invitations._values import Invitation, InvitationPage, LinkJo
 from .._engine import read_transaction
 from .._store import Store
 from ..lists._run import MAX_LIMIT, ListQuery
-from ._outbox import MAX_ATTEMPTS, Claimed, claim, mark_failed, mark_sent, waiting
+from ._outbox import MAX_ATTEMPTS, Claimed, Scope, claim, mark_failed, mark_sent, waiting
 from ._reads import invitation_from_row, invitations_page, joins_of, read_invitation
 
 __all__ = ["InvitationStore"]
@@ -76,13 +76,13 @@ class InvitationStore:
 
     # -- the outbox -------------------------------------------------------------
 
-    def claim(self, now: dt.datetime, limit: int) -> tuple[list[Claimed], int]:
-        """Lease due emails and mint their tokens (see ``_outbox.py``)."""
-        return claim(self._store.engine, now, limit)
+    def claim(self, scope: Scope, now: dt.datetime, limit: int) -> tuple[list[Claimed], int]:
+        """Lease due emails of ``scope`` and mint their tokens (see ``_outbox.py``)."""
+        return claim(self._store.engine, scope, now, limit)
 
-    def waiting(self, now: dt.datetime) -> int:
-        """Queued emails not due yet."""
-        return waiting(self._store.engine, now)
+    def waiting(self, scope: Scope, now: dt.datetime) -> int:
+        """Queued emails of ``scope`` not due yet."""
+        return waiting(self._store.engine, scope, now)
 
     def sent(self, outbox_id: int, now: dt.datetime) -> None:
         """Record an email as sent."""

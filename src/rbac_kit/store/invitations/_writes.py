@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, insert, select, update
 
-from ..._errors import Conflict, InvalidToken, NotFound
+from ..._errors import Conflict, InvalidInput, InvalidToken, NotFound
 from ...onboarding.invitations._values import (
     LINK_LIFETIME,
     Invitation,
@@ -56,6 +56,17 @@ class NewInvitation:
     token_hash: str | None = None
     #: For an email invitation: what its message says, which queues it for sending.
     message: Mapping[str, str] | None = None
+    #: With ``message``: the channel of the sender that is to send it (``Sender.channel``).
+    channel: str | None = attrs.field(default=None)
+
+    @channel.validator
+    def _with_message(self, _attribute: object, channel: str | None) -> None:
+        if (self.message is None) != (channel is None):
+            raise InvalidInput(
+                f"invitation {self.invitation.id}: a queued message needs the channel that is "
+                f"to send it, and a channel a message (message given: {self.message is not None}, "
+                f"channel: {channel!r})"
+            )
 
 
 class _Changes:
@@ -111,8 +122,8 @@ def issue(workspace: str, new: Sequence[NewInvitation], now: dt.datetime) -> Ext
             )
             conn.execute(insert(t), row)
             changes.after.append(row)
-            if item.message is not None:
-                enqueue(conn, row, item.message, now)
+            if item.message is not None and item.channel is not None:
+                enqueue(conn, row, item.message, item.channel, now)
         return changes.audit()
 
     return ExtraWrite(workspace, write)
@@ -209,12 +220,18 @@ def revoke(workspace: str, invitation_id: str, now: dt.datetime) -> ExtraWrite:
 
 
 def resend(
-    workspace: str, invitation_id: str, message: Mapping[str, str], now: dt.datetime
+    workspace: str,
+    invitation_id: str,
+    message: Mapping[str, str],
+    channel: str,
+    now: dt.datetime,
 ) -> ExtraWrite:
-    """Give a pending or expired email invitation a new expiry and queue a new email.
+    """Give a pending or expired email invitation a new expiry and queue a new email for
+    ``channel``.
 
-    The old token dies at once (its hash is dropped); the new one is minted
-    when the email is sent.
+    The old token dies at once (its hash is dropped), and so does its unsent
+    email, whatever channel it waited for; the new one is minted when the
+    email is sent.
     """
 
     def step(conn: Connection, changes: _Changes, row: Row) -> None:
@@ -235,7 +252,7 @@ def resend(
             updated_at=now,
         )
         cancel(conn, invitation_id)
-        enqueue(conn, new, message, now)
+        enqueue(conn, new, message, channel, now)
 
     return _one(workspace, invitation_id, step)
 
