@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, TextIO
 
-from .._authorizer import Authorizer
-from .._errors import InvalidInput
-from ..admin._management import Management
-from ..store import Store, open_authorizer
+from .. import SYSTEM, Authorizer, InvalidInput, Management, Reads, open_authorizer
+from ..admin import Actor
+from ..model import to_jsonable
+from ..store import Store
 
 __all__ = ["DEFAULT_DB", "Context"]
 
@@ -68,6 +68,28 @@ class Context:
             )
         return actor
 
+    @property
+    def reader(self) -> Actor:
+        """The acting subject of a read of a workspace (``--as``): ``--as system`` is the
+        operator's explicit trusted read (:data:`rbac_kit.SYSTEM`), never a default."""
+        actor = self._actor or os.environ.get("RBAC_KIT_ACTOR")
+        if not actor:
+            raise InvalidInput(
+                "this command reads a workspace and needs the acting subject: pass "
+                "--as user:<id> (or set RBAC_KIT_ACTOR; --as system reads as the operator)"
+            )
+        return SYSTEM if actor == str(SYSTEM) else actor
+
+    @property
+    def given_actor(self) -> str | None:
+        """``--as`` (or ``RBAC_KIT_ACTOR``) if given."""
+        return self._actor or os.environ.get("RBAC_KIT_ACTOR") or None
+
+    @cached_property
+    def reads(self) -> Reads:
+        """The authorized reads of the store's workspaces."""
+        return Reads(self.store, self.authorizer)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -85,14 +107,14 @@ class Context:
     def emit(self, value: Any, text: str) -> None:
         """Print ``value`` as JSON under ``--json``, else ``text``."""
         if self.as_json:
-            self.print(json.dumps(value, indent=2, sort_keys=True, default=str))
+            self.print(json.dumps(to_jsonable(value), indent=2, sort_keys=True))
         else:
             self.print(text)
 
     def table(self, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
         """Print rows as an aligned text table (or a JSON list under ``--json``)."""
         if self.as_json:
-            self.print(json.dumps(list(rows), indent=2, default=str))
+            self.print(json.dumps(to_jsonable(list(rows)), indent=2))
             return
         self.print(render_table(columns, rows))
 

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._errors import InvalidInput
-from ..model._catalog import check_action
+from .. import SYSTEM, InvalidInput
+from ..model import check_action
 from ._args import command, command_group
 from ._context import Context
 
@@ -94,7 +94,13 @@ def _check_batch(ctx: Context, path: str) -> int:
 
 
 def _explain(ctx: Context, a: argparse.Namespace) -> int:
-    explanation = ctx.authorizer.explain(a.subject, a.action, a.object)
+    # With --as, explaining someone else is a read of their workspace (view_people);
+    # without it, the operator asks, as `check` does.
+    actor = ctx.given_actor
+    if actor is None:
+        explanation = ctx.authorizer.explain(a.subject, a.action, a.object)
+    else:
+        explanation = ctx.reads.explain(ctx.reader, a.subject, a.action, a.object)
     ctx.emit(
         {
             "allowed": explanation.allowed,
@@ -135,7 +141,13 @@ def _policy_export(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def _audit(ctx: Context, a: argparse.Namespace) -> int:
-    events = ctx.store.events(a.after, limit=a.limit)
+    reader = ctx.reader
+    if a.workspace is not None:
+        events = ctx.reads.audit(reader, workspace=a.workspace, after=a.after, limit=a.limit)
+    elif reader is SYSTEM:
+        events = tuple(ctx.store.events(a.after, limit=a.limit))
+    else:
+        raise InvalidInput("audit needs a WORKSPACE (every workspace's log is --as system's)")
     rows: list[dict[str, Any]] = [
         {
             "revision": e.revision,
@@ -190,7 +202,11 @@ def register(commands: Any) -> None:
     p = command(sub, "export", _policy_export, "write model.conf and policy.csv into DIRECTORY")
     p.add_argument("directory")
 
-    p = commands.add_parser("audit", help="the change history, oldest first")
+    p = commands.add_parser(
+        "audit",
+        help="a workspace's change history, oldest first (manage_workspace; needs --as)",
+    )
+    p.add_argument("workspace", nargs="?", help="the workspace (all of them: --as system)")
     p.add_argument("--after", type=int, default=0, help="only revisions after this one")
     p.add_argument("--limit", type=int, default=None, help="at most this many events")
     p.set_defaults(handler=_audit)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._errors import InvalidInput
-from ..store import ListQuery
-from ..store.lists._run import COLUMNS
+from .. import InvalidInput
+from ..store import COLUMNS, ListQuery
 from ._context import Context
 
 __all__ = ["register"]
@@ -32,7 +31,7 @@ def _list(ctx: Context, a: argparse.Namespace) -> int:
         offset=a.offset,
         limit=a.limit,
     )
-    page = ctx.store.list(a.kind, a.workspace, query)
+    page = ctx.reads.list(ctx.reader, workspace=a.workspace, kind=a.kind, query=query)
     if ctx.as_json:
         ctx.emit(
             {
@@ -55,7 +54,7 @@ def register(commands: Any) -> None:
     """Add ``list`` to the top-level parser."""
     p = commands.add_parser(
         "list",
-        help="list users, customers, groups, roles or APIs",
+        help="list users, customers, groups, roles or APIs (needs --as)",
         description="Search (case-insensitive substring), filter, sort and page a list. "
         "Filters: people by role, group, status; APIs by environment, category.",
     )
