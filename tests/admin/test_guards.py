@@ -67,18 +67,25 @@ def _role(
     [
         (_role({"view_api"}), _role({"view_api", "edit_api"}), ()),
         (_role({"view_api", "edit_api"}), _role({"view_api"}), ("permissions edit_api",)),
-        (_role(set()), _role(set(), ["staging"]), ("environments development, production",)),
-        (_role(set(), scope="all"), _role(set()), ("the all-APIs scope",)),
-        (_role(set()), _role(set(), scope="all"), ()),
         (
-            _role({"delete_workspace"}, scope="all"),
-            _role(set(), ["production"]),
+            _role({"view_api"}),
+            _role({"view_api"}, ["staging"]),
+            ("environments development, production",),
+        ),
+        (_role({"view_api"}, scope="all"), _role({"view_api"}), ("the all-APIs scope",)),
+        (_role({"view_api"}), _role({"view_api"}, scope="all"), ()),
+        (
+            _role({"delete_workspace", "view_api"}, scope="all"),
+            _role({"view_api"}, ["production"]),
             (
                 "permissions delete_workspace",
                 "environments development, staging",
                 "the all-APIs scope",
             ),
         ),
+        # Scopes without an API-level permission reach nothing: no excess.
+        (_role(set(), scope="all"), _role(set(), ["staging"]), ()),
+        (_role({"delete_workspace"}, scope="all"), _role(set()), ("permissions delete_workspace",)),
     ],
 )
 def test_role_excess(role: Role, holder: Role, expected: tuple[str, ...]) -> None:
@@ -163,7 +170,10 @@ def test_narrow_role_gives_only_what_it_holds(world: World) -> None:
     [
         ({"permissions": ["edit_api"]}, "permissions edit_api"),
         ({"permissions": ["view_api"], "environments": ["production"]}, "environments production"),
-        ({"permissions": [], "environments": ["staging"], "api_scope": "all"}, "the all-APIs"),
+        (
+            {"permissions": ["view_api"], "environments": ["staging"], "api_scope": "all"},
+            "the all-APIs",
+        ),
     ],
 )
 def test_custom_role_within_the_creator(
@@ -186,6 +196,41 @@ def test_custom_role_within_the_creator_succeeds(world: World) -> None:
         environments=["staging"],
     )
     assert (frozenset({"view_api"}), ApiScope.GRANTED) == (role.permissions, role.api_scope)
+
+
+def test_scopes_count_only_for_api_level_permissions(world: World) -> None:
+    """dana (ops: staging only) may give No Access, whose scopes reach nothing, and rex
+    (staging only) may create a role of workspace-level permissions only: environments and
+    the API scope count only where a role holds an API-level permission. A role with one
+    API-level permission is still held to the actor's environments."""
+    fay = world.mgmt.people.add_user(
+        DANA, workspace="acme", email="fay@acme.io", name="Fay", role="no_access"
+    )
+    assert "no_access" == fay.role
+    _add_role_manager(world)
+    role = world.mgmt.roles.create(
+        "user:rex", workspace="acme", name="Roles only", permissions=["manage_roles"]
+    )
+    assert frozenset({"manage_roles"}) == role.permissions
+    with refused(world, Forbidden, "it carries environments development, production"):
+        world.mgmt.roles.create(
+            "user:rex", workspace="acme", name="Viewer", permissions=["view_api"]
+        )
+
+
+def test_role_excess_ignores_scopes_without_api_permissions() -> None:
+    """The rule itself: scopes beyond the holder's are excess only with an API-level
+    permission."""
+    holder = Role(
+        workspace="acme", id="h", name="H", permissions={"view_api"}, environments={"staging"}
+    )
+    wide = {"environments": ALL_ENVIRONMENTS, "api_scope": "all"}
+    assert () == role_excess(
+        Role(workspace="acme", id="n", name="N", permissions=set(), **wide), holder
+    )
+    assert ("environments development, production", "the all-APIs scope") == role_excess(
+        Role(workspace="acme", id="v", name="V", permissions={"view_api"}, **wide), holder
+    )
 
 
 def _add_role_manager(world: World) -> None:

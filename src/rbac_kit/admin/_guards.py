@@ -41,7 +41,7 @@ from typing import Any
 from .._errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..model import _validate as v
 from ..model._builtin import OWNER
-from ..model._catalog import Permission
+from ..model._catalog import API_ACTIONS, Permission
 from ..model._directory import Person
 from ..model._subjects import TARGET_KINDS, Subject
 from ..model._values import Api, ApiScope, Customer, Role, Status, User, Workspace
@@ -207,12 +207,17 @@ def role_excess(role: Role, holder: Role) -> tuple[str, ...]:
     """What ``role`` carries beyond ``holder``; empty when ``holder`` may give ``role``.
 
     Returns phrases such as ``"permissions delete_workspace"``,
-    ``"environments production"`` or ``"the all-APIs scope"``.
+    ``"environments production"`` or ``"the all-APIs scope"``. Environments and
+    the API scope count only where ``role`` holds an API-level permission: a
+    role of workspace-level permissions only (No Access, a people manager)
+    reaches no API, whatever its scopes say (SPEC section 2).
     """
     excess: list[str] = []
     permissions = sorted(role.permissions - holder.permissions)
     if permissions:
         excess.append("permissions " + ", ".join(permissions))
+    if not role.permissions & API_ACTIONS:
+        return tuple(excess)
     environments = sorted(e.value for e in role.environments - holder.environments)
     if environments:
         excess.append("environments " + ", ".join(environments))
