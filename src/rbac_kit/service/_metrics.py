@@ -1,4 +1,4 @@
-"""Counters of the decision service, printed in the Prometheus text format."""
+"""Counters and gauges of the decision service, printed in the Prometheus text format."""
 
 from __future__ import annotations
 
@@ -27,8 +27,12 @@ class Metrics:
             self._decisions["allow"] += allowed
             self._decisions["deny"] += denied
 
-    def text(self, revision: int) -> str:
-        """Every counter, and the revision decisions are made at, in Prometheus text format."""
+    def text(self, revision: int, *, following: bool | None = None, lag: int | None = None) -> str:
+        """Every counter, and the revision decisions are made at, in Prometheus text format.
+
+        With ``following`` and ``lag`` (a service with a follower), also the gauges
+        ``rbac_kit_follower_following`` (1 or 0) and ``rbac_kit_follower_lag``.
+        """
         with self._lock:
             requests = sorted(self._requests.items())
             decisions = sorted(self._decisions.items())
@@ -46,4 +50,18 @@ class Metrics:
             "# TYPE rbac_kit_revision gauge",
             f"rbac_kit_revision {revision}",
         ]
+        if following is not None:
+            lines += [
+                "# HELP rbac_kit_follower_following Whether the store is being followed (1) "
+                "or not (0: decisions may be stale).",
+                "# TYPE rbac_kit_follower_following gauge",
+                f"rbac_kit_follower_following {int(following)}",
+            ]
+        if lag is not None:
+            lines += [
+                "# HELP rbac_kit_follower_lag Revisions the decisions are behind the newest "
+                "seen in the store.",
+                "# TYPE rbac_kit_follower_lag gauge",
+                f"rbac_kit_follower_lag {lag}",
+            ]
         return "\n".join(lines) + "\n"
