@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 from .. import Follower, open_authorizer
-from ..service import DEFAULT_ACTION, DecisionService, make_http_server
+from ..service import DEFAULT_ACTION, MAX_WAIT, DecisionService, make_http_server
+from ..store import shown_url
 from ._context import Context
 
 __all__ = ["register"]
@@ -17,7 +18,10 @@ __all__ = ["register"]
 
 def _serve(ctx: Context, a: argparse.Namespace) -> int:
     authz = open_authorizer(ctx.store)
-    service = DecisionService(authz, action=a.action)
+    follower = Follower(ctx.store, authz, interval=a.interval)
+    service = DecisionService(  # /readyz asks the follower
+        authz, action=a.action, follower=follower, max_wait=a.max_wait
+    )
     server = make_http_server(service, a.host, a.port)
 
     def stop(*_: object) -> None:
@@ -26,10 +30,10 @@ def _serve(ctx: Context, a: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        with Follower(ctx.store, authz, interval=a.interval):
+        with follower:
             ctx.print(
                 f"serving decisions on http://{a.host}:{server.server_port} "
-                f"from {ctx.db} at revision {authz.revision}"
+                f"from {shown_url(ctx.db)} at revision {authz.revision}"
             )
             ctx.out.flush()  # the address, now, even when standard output is a pipe
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
@@ -45,7 +49,8 @@ def register(commands: Any) -> None:
     """Add ``serve`` to the top-level parser."""
     p = commands.add_parser(
         "serve",
-        help="the HTTP decision service for API gateways (check, forward-auth, health, metrics)",
+        help="the HTTP decision service for API gateways (check, forward-auth, health, "
+        "readiness, metrics)",
         description="Answer decisions over HTTP from the store at --db, following the changes "
         "other processes commit. Stops on Ctrl-C or SIGTERM. See docs/service.md.",
     )
@@ -61,5 +66,13 @@ def register(commands: Any) -> None:
         type=float,
         default=1.0,
         help="seconds between looks at the store for changes on SQLite (1.0)",
+    )
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=MAX_WAIT,
+        metavar="SECONDS",
+        help="how long a request naming a min_revision not yet held waits before a 503 "
+        f"({MAX_WAIT})",
     )
     p.set_defaults(handler=_serve)

@@ -14,7 +14,24 @@ ext_authz expect (200 allow, 403 deny, 401 no subject), health and
 Prometheus metrics. See ``docs/service.md``.
 """
 
-from ._app import DEFAULT_ACTION, MAX_BATCH, MAX_BODY, DecisionService
+from ._app import (
+    DEFAULT_ACTION,
+    MAX_BATCH,
+    MAX_BODY,
+    MAX_DEPTH,
+    MAX_ECHO,
+    MAX_WAIT,
+    DecisionService,
+)
 from ._server import make_http_server
 
-__all__ = ["DEFAULT_ACTION", "MAX_BATCH", "MAX_BODY", "DecisionService", "make_http_server"]
+__all__ = [
+    "DEFAULT_ACTION",
+    "MAX_BATCH",
+    "MAX_BODY",
+    "MAX_DEPTH",
+    "MAX_ECHO",
+    "MAX_WAIT",
+    "DecisionService",
+    "make_http_server",
+]
