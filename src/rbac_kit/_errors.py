@@ -10,6 +10,8 @@ Every exception the library raises on purpose inherits from
     │   └── ImportRejected    a CSV import with bad rows (``.errors``: every RowError)
     ├── NotFound              an id that names nothing
     ├── Conflict              the change collides with existing data
+    ├── StoreUnavailable      the store cannot be opened or reached (no server, no driver,
+    │                         a file that cannot be opened)
     └── AuthorizationError    a decision said no
         ├── Forbidden         the subject may not perform the action
         └── InvalidToken      an invitation token that is unknown, expired, revoked or used
@@ -34,6 +36,7 @@ __all__ = [
     "NotFound",
     "RbacKitError",
     "RowError",
+    "StoreUnavailable",
     "UnknownAction",
 ]
 
@@ -101,6 +104,10 @@ class NotFound(RbacKitError, LookupError):
 
 class Conflict(RbacKitError):
     """The change collides with existing data (a duplicate, a role in use, ...)."""
+
+
+class StoreUnavailable(RbacKitError):
+    """The store cannot be opened or reached; the message names the URL (password hidden)."""
 
 
 class AuthorizationError(RbacKitError):

@@ -47,4 +47,7 @@ class Cli:
 
 @pytest.fixture
 def cli(url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(url, capsys)
+    """A runner on a new store, made as a user makes one: ``rbac-kit --db <url> init``."""
+    runner = Cli(url, capsys)
+    runner.ok("init")
+    return runner

@@ -28,6 +28,7 @@ def _ask(base: str, question: dict[str, str]) -> bool:
 def test_serve_answers_and_follows_the_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'rbac.db'}"
     cli = ["--db", url]
+    assert 0 == main([*cli, "init"])
     assert 0 == main([*cli, "workspace", "create", "acme", "--name", "Acme",
                       "--owner-email", "boss@acme.io", "--owner-name", "Boss"])  # fmt: skip
     assert 0 == main([*cli, "--as", OWNER, "api", "register", "acme", "Pay", "--id", "pay"])

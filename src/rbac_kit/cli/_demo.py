@@ -14,6 +14,7 @@ import argparse
 from typing import Any
 
 from .. import SYSTEM, Management, RbacKitError, User, Workspace, import_people
+from ..store import shown_url
 from ._context import Context
 
 __all__ = ["CUSTOMERS_CSV", "DEMO_DB", "DEMO_WORKSPACE", "USERS_CSV", "build_demo", "register"]
@@ -141,13 +142,13 @@ def _refusals(m: Management) -> list[tuple[str, str]]:
 
 def _demo(ctx: Context, a: argparse.Namespace) -> int:
     management = ctx.management
+    db = shown_url(ctx.db)
     if any(w.workspace.id == DEMO_WORKSPACE for w in ctx.authorizer.directory.workspaces()):
-        ctx.print(f"workspace {DEMO_WORKSPACE!r} already in {ctx.db}; asking again")
+        ctx.print(f"workspace {DEMO_WORKSPACE!r} already in {db}; asking again")
     else:
         build_demo(management)
         ctx.print(
-            f"built workspace {DEMO_WORKSPACE!r} in {ctx.db} through the management API "
-            "and CSV import"
+            f"built workspace {DEMO_WORKSPACE!r} in {db} through the management API and CSV import"
         )
     ctx.print(f"store revision {ctx.authorizer.revision}\n")
     ctx.print("Decisions, each with the role and permission used and every access path:")
@@ -158,10 +159,11 @@ def _demo(ctx: Context, a: argparse.Namespace) -> int:
         ctx.print(f"  {label}\n    -> {outcome}")
     ctx.print(
         "\nTry it yourself:\n"
-        f"  rbac-kit --db {ctx.db} explain cid:globex-42 view_api acme/payments\n"
-        f"  rbac-kit --db {ctx.db} list apis acme\n"
-        f"  rbac-kit --db {ctx.db} audit\n"
-        f"  rbac-kit --db {ctx.db} policy export policy-out"
+        f"  rbac-kit --db {db} explain cid:globex-42 view_api acme/payments\n"
+        f"  rbac-kit --db {db} --as {_OWNER} list apis acme\n"
+        f"  rbac-kit --db {db} --as {_OWNER} show api acme payments\n"
+        f"  rbac-kit --db {db} --as {_OWNER} audit acme\n"
+        f"  rbac-kit --db {db} policy export policy-out"
     )
     return 0
 
@@ -174,4 +176,4 @@ def register(commands: Any) -> None:
         description=f"Build workspace {DEMO_WORKSPACE!r} (default file: {DEMO_DB}) through the "
         "management API and CSV import, and explain a set of decisions.",
     )
-    p.set_defaults(handler=_demo, demo_db=DEMO_DB)
+    p.set_defaults(handler=_demo, demo_db=DEMO_DB, makes_store=True)

@@ -17,6 +17,7 @@ from ._extra import AuditRows, ExtraWrite
 from ._migrate import VERSION_TABLE
 from ._schema import Base
 from ._store import AuditEvent, Store
+from ._url import shown as shown_url
 from .invitations._reads import COLUMNS as INVITATION_COLUMNS
 from .lists._query import ListQuery, Page
 from .lists._run import COLUMNS, FILTERS
@@ -33,4 +34,5 @@ __all__ = [
     "ListQuery",
     "Page",
     "Store",
+    "shown_url",
 ]
