@@ -157,16 +157,17 @@ def test_custom_role_with_environment_scope(acme: Cli) -> None:
 
 
 def test_every_change_is_in_the_audit_log(acme: Cli) -> None:
+    """Every change, newest first; --after keeps the later ones."""
     events = acme("--json", "audit", "acme", actor=OWNER).json()
     assert [e["action"] for e in events] == [
-        "create_workspace", "register_api", "register_api", "add_user", "add_customer",
-        "add_access",
+        "add_access", "add_customer", "add_user", "register_api", "register_api",
+        "create_workspace",
     ]  # fmt: skip
-    assert {e["actor"] for e in events[1:]} == {OWNER}
+    assert {e["actor"] for e in events[:-1]} == {OWNER}
     later = acme(
-        "--json", "audit", "acme", "--after", str(events[-2]["revision"]), actor=OWNER
+        "--json", "audit", "acme", "--after", str(events[1]["revision"]), actor=OWNER
     ).json()
-    assert [e["revision"] for e in later] == [events[-1]["revision"]]
+    assert [e["revision"] for e in later] == [events[0]["revision"]]
     assert "add_access" in acme("audit", actor="system").out
 
 

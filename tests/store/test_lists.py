@@ -322,19 +322,32 @@ def test_bad_list_requests_are_invalid_input(
         ({"limit": 501}, r"from 1 to 500, got 501"),
         ({"limit": True}, r"limit .* got True"),
         ({"limit": "10"}, r"limit .* got '10'"),
-        ({"offset": -1}, r"offset must be a whole number 0 or more, got -1"),
+        ({"offset": -1}, r"offset must be a whole number from 0 to 9223372036854775807, got -1"),
         ({"descending": "yes"}, r"descending must be True or False, got 'yes'"),
         ({"sort": ""}, r"sort must name a column"),
         ({"search": 42}, r"search must be a string or None, got int 42"),
         ({"search": "x" * 321}, r"longer than 320"),
         ({"filters": [("role", "x")]}, r"filters must be a mapping"),
         ({"filters": {"role": 1}}, r"names and values must be strings"),
+        ({"offset": 2**63}, r"from 0 to 9223372036854775807, got 9223372036854775808"),
+        ({"offset": 10**5000}, r"offset .* got a number beyond 64 bits"),
+        ({"search": "an\x00n"}, r"search 'an\\x00n' holds the control character '\\x00'"),
+        ({"search": "\x1b[2J"}, r"control character '\\x1b'"),
+        ({"search": "a\x85"}, r"control character '\\x85'"),
+        ({"filters": {"role": "member\x00"}}, r"filter 'role'=.* control character '\\x00'"),
+        ({"filters": {"ro\tle": "member"}}, r"control character '\\t'"),
     ],
 )
 def test_bad_queries_are_invalid_input(fields: dict[str, Any], message: str) -> None:
     """A ListQuery checks its fields when it is made."""
     with pytest.raises(InvalidInput, match=message):
         ListQuery(**fields)
+
+
+def test_largest_offset_and_searches_with_unicode_are_taken() -> None:
+    """The bounds are exact: offset 2**63 - 1 and text beyond control characters are valid."""
+    query = ListQuery(offset=2**63 - 1, search="Zoë 🙂 ¡", filters={"role": "mémber"})
+    assert (2**63 - 1, "Zoë 🙂 ¡") == (query.offset, query.search)
 
 
 def test_query_is_frozen_and_hashable() -> None:

@@ -2,6 +2,12 @@
 
 The store is opened once, on first use, and closed by :func:`rbac_kit.cli.main`
 whatever happens; commands that never touch it (``--help``) never open it.
+
+Opening is where a bad ``--db`` shows: :meth:`Store.open <rbac_kit.store.Store.open>`
+refuses a URL no store lives at, a store that is not there unless the
+command may create one (``init``, ``demo``, ``--create``), and a database it
+cannot reach, each as an :class:`~rbac_kit.RbacKitError` naming the URL with
+its password hidden: one line, exit status 2.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from ..admin import Actor
 from ..model import to_jsonable
 from ..store import Store
 
-__all__ = ["DEFAULT_DB", "Context"]
+__all__ = ["DEFAULT_DB", "Context", "silence_stdout"]
 
 #: The embedded default: a SQLite file in the current directory.
 DEFAULT_DB = "sqlite:///rbac-kit.db"
@@ -33,19 +39,32 @@ class Context:
         *,
         actor: str | None,
         as_json: bool = False,
+        create: bool = False,
         out: TextIO | None = None,
     ) -> None:
         self.db = db
         self._actor = actor
         self.as_json = as_json
+        self._create = create
         self._out = out
         self._store: Store | None = None
+        #: Whether the store was there before this run (known once it is opened).
+        self.existed = True
 
     @property
     def store(self) -> Store:
-        """The store at ``--db``, opened (and migrated) on first use."""
+        """The store at ``--db``, opened (and migrated) on first use.
+
+        It is created only when this run may create one (``init``, ``demo``,
+        ``--create``).
+
+        Raises:
+            InvalidInput: ``--db`` is not a store rbac_kit can open (the reason, in one line).
+            NotFound: there is no store at ``--db`` and this run may not create one.
+        """
         if self._store is None:
-            self._store = Store.open(self.db)
+            self._store = Store.open(self.db, create=self._create)
+            self.existed = not self._store.created
         return self._store
 
     @cached_property
@@ -101,8 +120,32 @@ class Context:
         """Where output goes (standard output as it is at the time of writing)."""
         return self._out if self._out is not None else sys.stdout
 
+    #: Whether the reader of the output went away (``| head``); what follows is dropped.
+    output_cut = False
+
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        """Print a line; a reader gone away ends the output quietly, not the command, so
+        the exit status stays the command's (``check ... | head -0`` still says denied)."""
+        if self.output_cut:
+            return
+        try:
+            print(text, file=self.out)
+        except BrokenPipeError:
+            self._cut()
+
+    def flush(self) -> None:
+        """Flush the output (where a closed pipe usually shows), quietly as :meth:`print`."""
+        if self.output_cut:
+            return
+        try:
+            self.out.flush()
+        except BrokenPipeError:
+            self._cut()
+
+    def _cut(self) -> None:
+        self.output_cut = True
+        if self._out is None:
+            silence_stdout()
 
     def emit(self, value: Any, text: str) -> None:
         """Print ``value`` as JSON under ``--json``, else ``text``."""
@@ -117,6 +160,20 @@ class Context:
             self.print(json.dumps(to_jsonable(list(rows)), indent=2))
             return
         self.print(render_table(columns, rows))
+
+
+def silence_stdout() -> None:
+    """Point standard output at the null device once its reader has gone.
+
+    Python's advice on SIGPIPE: otherwise the flush at exit raises
+    BrokenPipeError again, and prints it.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor: a stream in memory (tests)
+        pass
 
 
 def _cell(value: Any) -> str:

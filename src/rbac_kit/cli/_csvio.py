@@ -3,9 +3,10 @@
 ``import`` goes through :func:`rbac_kit.import_people` with ``--as`` the
 importer, so it is authorized and guarded as the Python API is, and commits
 as one change. A refused file exits 2 with every bad row on standard error
-(``line N, column C: reason``). While passwords are hashed, a progress bar
-is drawn on standard error when it is a terminal and the file has
-:data:`PROGRESS_AT` passwords or more.
+(``line N, column C: reason``; under ``--json``, the ``import_rejected`` error
+object lists them), printed by :func:`rbac_kit.cli.main`'s error printer.
+While passwords are hashed, a progress bar is drawn on standard error when it
+is a terminal and the file has :data:`PROGRESS_AT` passwords or more.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any, TextIO
 
-from .. import ImportRejected, RowError, export_csv, import_people
+from .. import RowError, export_csv, import_people
 from ..onboarding import ImportReport, csv_template
 from ._args import Subparsers
 from ._context import Context
@@ -68,23 +69,18 @@ def _import(ctx: Context, a: argparse.Namespace) -> int:
 
 def _import_from(ctx: Context, a: argparse.Namespace, source: IO[bytes]) -> int:
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        report = import_people(
-            ctx.authorizer,
-            ctx.actor,
-            a.workspace,
-            a.kind,
-            source,
-            dry_run=a.dry_run,
-            skip_bad_rows=a.skip_bad_rows,
-            require_passwords=not a.allow_missing_passwords,
-            progress=progress,
-        )
-    except ImportRejected as refused:
-        summary = str(refused).splitlines()[0]
-        print(f"rbac-kit: error: {summary}", file=sys.stderr)
-        _errors(refused.errors)
-        return 2
+    # A refused file (ImportRejected) goes to main's error printer with its rows.
+    report = import_people(
+        ctx.authorizer,
+        ctx.actor,
+        a.workspace,
+        a.kind,
+        source,
+        dry_run=a.dry_run,
+        skip_bad_rows=a.skip_bad_rows,
+        require_passwords=not a.allow_missing_passwords,
+        progress=progress,
+    )
     _errors(report.errors)
     ctx.emit(_as_json(report), _summary(report))
     return 0

@@ -3,7 +3,9 @@
 ``check`` exits 0 when allowed, 1 when denied and 2 on an error (an unknown
 action, a bad batch file), so a shell script or CI step can branch on it.
 With ``--batch`` it answers a CSV file of ``subject,action,api`` rows and
-exits 0 only when every answer is allowed.
+exits 0 only when every answer is allowed (a file of no questions is an error).
+
+``audit`` shows the newest events first; ``--limit N`` the newest N.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import SYSTEM, InvalidInput
-from ..model import check_action
+from ..model import check_action, to_jsonable
 from ._args import command, command_group
 from ._context import Context
 
@@ -75,6 +77,9 @@ def _check(ctx: Context, a: argparse.Namespace) -> int:
 
 def _check_batch(ctx: Context, path: str) -> int:
     questions = _read_batch(path)
+    if not questions:
+        # Every answer of none is "allowed": exit 0 would pass a script's check.
+        raise InvalidInput(f"{path}: no questions (expected rows of subject,action,api)")
     answers = ctx.authorizer.can_many(questions)
     revision = ctx.authorizer.index.revision
     if ctx.as_json:
@@ -86,10 +91,13 @@ def _check_batch(ctx: Context, path: str) -> int:
             "",
         )
     else:
-        writer = csv.writer(ctx.out, lineterminator="\n")
+        # Through ctx.print, so a reader gone away leaves the exit status the answers'.
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
         writer.writerow([*_HEADER, "decision"])
         for question, ok in zip(questions, answers, strict=True):
             writer.writerow([*question, "allow" if ok else "deny"])
+        ctx.print(text.getvalue().removesuffix("\n"))
     return ALLOWED if all(answers) else DENIED
 
 
@@ -132,6 +140,11 @@ def _subjects(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def _policy_export(ctx: Context, a: argparse.Namespace) -> int:
+    if not a.directory.strip():
+        raise InvalidInput(
+            f"policy export needs a DIRECTORY to write model.conf and policy.csv into, "
+            f"got {a.directory!r}"
+        )
     model, policy = ctx.authorizer.export(a.directory)
     ctx.emit(
         {"model": str(model), "policy": str(policy)},
@@ -141,17 +154,22 @@ def _policy_export(ctx: Context, a: argparse.Namespace) -> int:
 
 
 def _audit(ctx: Context, a: argparse.Namespace) -> int:
+    if a.limit is not None and a.limit < 1:
+        raise InvalidInput(f"audit --limit must be 1 or more, got {a.limit}")
     reader = ctx.reader
     if a.workspace is not None:
-        events = ctx.reads.audit(reader, workspace=a.workspace, after=a.after, limit=a.limit)
+        events = ctx.reads.audit(reader, workspace=a.workspace, after=a.after)
     elif reader is SYSTEM:
-        events = tuple(ctx.store.events(a.after, limit=a.limit))
+        events = tuple(ctx.store.events(a.after))
     else:
         raise InvalidInput("audit needs a WORKSPACE (every workspace's log is --as system's)")
+    # The store reads oldest first: the newest N are its last N, shown newest first.
+    events = events[::-1][: a.limit]
     rows: list[dict[str, Any]] = [
         {
             "revision": e.revision,
-            "time": e.time.isoformat(timespec="seconds"),
+            # The converter's ISO 8601 everywhere; to the second in a text table.
+            "time": to_jsonable(e.time if ctx.as_json else e.time.replace(microsecond=0)),
             "workspace": e.workspace,
             "actor": e.actor,
             "action": e.action,
@@ -204,9 +222,9 @@ def register(commands: Any) -> None:
 
     p = commands.add_parser(
         "audit",
-        help="a workspace's change history, oldest first (manage_workspace; needs --as)",
+        help="a workspace's change history, newest first (manage_workspace; needs --as)",
     )
     p.add_argument("workspace", nargs="?", help="the workspace (all of them: --as system)")
     p.add_argument("--after", type=int, default=0, help="only revisions after this one")
-    p.add_argument("--limit", type=int, default=None, help="at most this many events")
+    p.add_argument("--limit", type=int, default=None, help="only the newest N events")
     p.set_defaults(handler=_audit)

@@ -19,34 +19,49 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import attrs
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, inspect, select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from .._errors import Conflict, InvalidInput
+from .._errors import Conflict, InvalidInput, NotFound, StoreUnavailable
 from ..model._directory import Directory
 from ..model._subjects import PolicyOwner
 from ..policy._change import ChangeRecord
-from ._announce import announcements
+from ._announce import Wait, announcements
 from ._engine import create_store_engine, read_transaction, write_transaction
 from ._extra import ExtraWrite
 from ._load import build_directory, latest_revision, read_all
-from ._migrate import upgrade
+from ._migrate import VERSION_TABLE, upgrade
 from ._owners import read_rows, table
 from ._replay import replay
 from ._rows import from_json, rule_from_row
 from ._rules import differences, in_step, read_rules
 from ._sink import owners_from_json, write_change, write_rules
+from ._url import check_url, shown, sqlite_file
 from .lists._query import ListQuery, Page
 from .lists._run import list_page
 
 __all__ = ["AuditEvent", "Store"]
 
 logger = logging.getLogger(__name__)
+
+#: The largest revision or count a query takes: a signed 64-bit integer.
+_MAX_COUNT = 2**63 - 1
+
+
+def _check_count(name: str, value: Any) -> None:
+    """Refuse an ``after`` or ``limit`` of :meth:`Store.events` the database cannot take."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_COUNT:
+        # A huge int has no repr (over 4,300 digits), and a value may be megabytes.
+        big = isinstance(value, int) and value.bit_length() > 64
+        shown = "a number beyond 64 bits" if big else repr(value)[:100]
+        raise InvalidInput(f"{name} must be a whole number from 0 to {_MAX_COUNT}, got {shown}")
+
 
 #: Rows deleted per statement when ``casbin_rule`` is repaired.
 _DELETE_BATCH = 10_000
@@ -90,12 +105,15 @@ class Store:
     def __init__(self, engine: Engine, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
         self._engine = engine
         self._clock = clock
+        #: Whether :meth:`open` created this store (it was not there before).
+        self.created = False
 
     @classmethod
     def open(
         cls,
         url: str | URL,
         *,
+        create: bool = True,
         clock: Callable[[], dt.datetime] = _utc_now,
         engine_options: Mapping[str, Any] | None = None,
     ) -> Store:
@@ -104,14 +122,46 @@ class Store:
         ``sqlite:///path/to/file.db`` is the embedded default (write-ahead
         logging, foreign keys on); ``postgresql+psycopg://...`` the production
         store. ``engine_options`` go to :func:`sqlalchemy.create_engine`.
+        With ``create=False`` a store must be there already (a SQLite file, a
+        PostgreSQL schema holding rbac_kit's tables): nothing is created.
+        :attr:`created` says whether this call created the store.
+
+        Raises:
+            InvalidInput: a URL no store lives at (see ``_url.py``), or a new
+                SQLite file in a folder that does not exist.
+            NotFound: ``create`` is false and there is no store at ``url``.
+            StoreUnavailable: the database cannot be reached or opened.
         """
-        engine = create_store_engine(url, **dict(engine_options or {}))
+        parsed = check_url(url)
+        path = sqlite_file(parsed)
+        if path is not None and not path.exists() and not path.parent.is_dir():
+            raise InvalidInput(f"cannot create the store {path}: no folder {path.parent}")
         try:
+            engine = create_store_engine(parsed, **dict(engine_options or {}))
+        except ImportError as error:
+            raise StoreUnavailable(
+                f"cannot open the store at {shown(parsed)}: {error}; PostgreSQL needs the "
+                "postgres extra: pip install 'rbac-kit[postgres]'"
+            ) from None
+        try:
+            existed = _holds_a_store(engine, path)
+            if not existed and not create:
+                where = str(path.absolute()) if path is not None else shown(parsed)
+                raise NotFound(
+                    f"no store at {where}; create it with `rbac-kit --db {shown(parsed)} init`"
+                )
             upgrade(engine)
+        except SQLAlchemyError as error:
+            engine.dispose()
+            raise StoreUnavailable(
+                f"cannot open the store at {shown(parsed)}: {_first_line(error)}"
+            ) from None
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, clock=clock)
+        store = cls(engine, clock=clock)
+        store.created = not existed
+        return store
 
     @property
     def engine(self) -> Engine:
@@ -171,13 +221,14 @@ class Store:
             for row in people.values()
         }
 
-    def announcements(
-        self, interval: float, stop: threading.Event
-    ) -> AbstractContextManager[Callable[[], None]]:
+    def announcements(self, interval: float, stop: threading.Event) -> AbstractContextManager[Wait]:
         """A function that waits for the next committed change: PostgreSQL ``NOTIFY`` on
         this store's channel, or ``interval`` seconds elsewhere (see ``_announce.py``).
 
-        Used as ``with store.announcements(1.0, stop) as wait: ... wait() ...``.
+        Used as ``with store.announcements(1.0, stop) as wait: ... wait() ...``; ``wait()``
+        returns the newest revision announced meanwhile, or ``None``. Entering
+        raises when the database cannot be reached, and ``wait()`` when the
+        listening connection is lost: enter again to listen on a new one.
         """
         return announcements(self._engine, interval, stop)
 
@@ -194,7 +245,15 @@ class Store:
         self, after: int = 0, *, limit: int | None = None, workspace: str | None = None
     ) -> list[AuditEvent]:
         """The audit events after revision ``after``, oldest first (at most ``limit``);
-        with ``workspace``, only the events of that workspace."""
+        with ``workspace``, only the events of that workspace.
+
+        Raises:
+            InvalidInput: ``after`` or ``limit`` is not a whole number from 0 to
+                2**63 - 1 (what the database's 64-bit integers hold).
+        """
+        _check_count("after", after)
+        if limit is not None:
+            _check_count("limit", limit)
         t = table("audit_events")
         query = select(t).where(t.c.revision > after).order_by(t.c.revision)
         if workspace is not None:
@@ -308,6 +367,20 @@ class Store:
                 len(missing),
             )
         return True
+
+
+def _holds_a_store(engine: Engine, path: Path | None) -> bool:
+    """Whether ``engine``'s database holds a store (its migrations' version table)."""
+    if path is not None and not path.exists():
+        return False  # asking would create the file
+    with engine.connect() as conn:
+        return inspect(conn).has_table(VERSION_TABLE)
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's message, without SQLAlchemy's prefix and background link."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__
 
 
 def _extra_write(item: object) -> ExtraWrite:

@@ -7,6 +7,7 @@ checked there, as a query does not know the kind it will be asked of.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -19,8 +20,24 @@ __all__ = ["MAX_LIMIT", "MAX_SEARCH", "ListQuery", "Page"]
 
 #: The most rows one page holds.
 MAX_LIMIT = 500
+#: The largest offset: what a signed 64-bit ``OFFSET`` holds (PostgreSQL refuses more).
+_MAX_OFFSET = 2**63 - 1
 #: The longest search term, in characters (longer than any searched text).
 MAX_SEARCH = 320
+
+
+#: NUL and the other control characters (Unicode category Cc).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _control(value: str) -> str | None:
+    """The first NUL or other control character of ``value`` (None if it has none).
+
+    No shown text holds one; a NUL matched every row on SQLite and was a
+    driver error on PostgreSQL, so they are refused before any SQL.
+    """
+    found = _CONTROL.search(value)
+    return found.group() if found else None
 
 
 def _search(value: Any) -> str | None:
@@ -30,6 +47,8 @@ def _search(value: Any) -> str | None:
         raise InvalidInput(f"search must be a string or None, got {type(value).__name__} {value!r}")
     if len(value) > MAX_SEARCH:
         raise InvalidInput(f"search {value[:40]!r}... is longer than {MAX_SEARCH} characters")
+    if (char := _control(value)) is not None:
+        raise InvalidInput(f"search {value[:40]!r} holds the control character {char!r}")
     return value
 
 
@@ -41,6 +60,10 @@ def _filters(value: Any) -> Mapping[str, str]:
     for name, wanted in value.items():
         if not isinstance(name, str) or not isinstance(wanted, str):
             raise InvalidInput(f"filter {name!r}={wanted!r}: names and values must be strings")
+        if (char := _control(name) or _control(wanted)) is not None:
+            raise InvalidInput(
+                f"filter {name[:40]!r}={wanted[:40]!r} holds the control character {char!r}"
+            )
     # Read-only, so a frozen query stays what it was checked to be.
     return MappingProxyType(dict(sorted(value.items())))
 
@@ -60,7 +83,10 @@ def _int_between(low: int, high: int | None) -> Callable[[Any, attrs.Attribute[A
         too_high = high is not None and isinstance(value, int) and value > high
         if isinstance(value, bool) or not isinstance(value, int) or value < low or too_high:
             bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
-            raise InvalidInput(f"{attribute.name} must be a whole number {bounds}, got {value!r}")
+            # A huge int has no repr (over 4,300 digits), and a value may be megabytes.
+            big = isinstance(value, int) and value.bit_length() > 64
+            shown = "a number beyond 64 bits" if big else repr(value)[:100]
+            raise InvalidInput(f"{attribute.name} must be a whole number {bounds}, got {shown}")
 
     return check
 
@@ -81,8 +107,8 @@ class ListQuery:
     #: The column to sort by (any of the kind's :data:`COLUMNS`).
     sort: str = attrs.field(default="id", validator=_check_sort)
     descending: bool = attrs.field(default=False, validator=_check_bool)
-    #: Matching rows to skip.
-    offset: int = attrs.field(default=0, validator=_int_between(0, None))
+    #: Matching rows to skip, 0 to 2**63 - 1 (a signed 64-bit integer).
+    offset: int = attrs.field(default=0, validator=_int_between(0, _MAX_OFFSET))
     #: Rows in the page, 1 to :data:`MAX_LIMIT`.
     limit: int = attrs.field(default=50, validator=_int_between(1, MAX_LIMIT))
 
