@@ -632,3 +632,24 @@ def test_named_changes_report_their_action_and_target(stored: Authorizer, sink: 
         stored.revision
     ]
     _assert_in_step(stored)
+
+
+def test_a_reading_block_holds_changes_back(authz: Authorizer, admin: Management) -> None:
+    """Inside ``reading()`` no change lands (a multi-part read sees one state); decisions
+    still answer; the change lands as soon as the block ends."""
+    started = threading.Event()
+
+    def change() -> None:
+        started.set()
+        admin.groups.create(SYSTEM, workspace="acme", name="Late", id="late")
+
+    with authz.reading() as directory:
+        thread = threading.Thread(target=change)
+        thread.start()
+        assert started.wait(5)
+        thread.join(0.2)
+        assert thread.is_alive()  # waiting for the block
+        assert "late" not in directory.workspace("acme").groups
+        assert authz.can("user:bob", "manage_groups", "acme")
+    thread.join(5)
+    assert "late" in authz.directory.workspace("acme").groups

@@ -64,6 +64,7 @@ INTERNAL: dict[str, set[str] | None] = {
     "policy._shape": None,  # the line checks behind DecisionIndex
     "service._metrics": None,  # the counters behind DecisionService's /metrics
     "store._announce": None,  # waiting for the next change, behind Store.announcements
+    "store._url": None,  # the URL checks behind Store.open; shown is re-exported as shown_url
     "store._engine": None,  # engines and transactions behind Store
     "store._load": None,  # reading a directory out of the tables, behind Store
     "store._migrate": None,  # Alembic behind Store.open; VERSION_TABLE is re-exported

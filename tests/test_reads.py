@@ -156,6 +156,7 @@ def test_reads_need_the_authorizer_of_their_store(store: Store) -> None:
 def two(url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
     """acme (Owner olivia, customer initech) and treb (Owner tess), through the CLI."""
     cli = Cli(url, capsys)
+    cli.ok("init")
     for ws, owner in (("acme", "olivia"), ("treb", "tess")):
         cli.ok("workspace", "create", ws, "--name", ws.title(), "--owner-id", owner,
                "--owner-email", f"{owner}@{ws}.io", "--owner-name", owner)  # fmt: skip

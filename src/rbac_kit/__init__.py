@@ -49,9 +49,10 @@ from ._errors import (
     NotFound,
     RbacKitError,
     RowError,
+    StoreUnavailable,
     UnknownAction,
 )
-from ._persistent import Follower, open_authorizer
+from ._persistent import Follower, FollowerStatus, open_authorizer
 from ._reads import Reads
 from .admin import SYSTEM, Management
 from .model import (
@@ -82,6 +83,7 @@ __all__ = [
     "Environment",
     "Explanation",
     "Follower",
+    "FollowerStatus",
     "Forbidden",
     "Grant",
     "Group",
@@ -99,6 +101,7 @@ __all__ = [
     "Role",
     "RowError",
     "Status",
+    "StoreUnavailable",
     "Transaction",
     "UnknownAction",
     "User",

@@ -164,6 +164,16 @@ class Authorizer:
         """Every subject ``can(·, action, obj)`` allows."""
         return self._index.subjects_for(obj, action)
 
+    @contextmanager
+    def reading(self) -> Iterator[Directory]:
+        """The directory, with no change in flight while the block runs.
+
+        For a read of several entities that must see one state (a view, an
+        export): changes wait for the block; decisions do not.
+        """
+        with self._write:
+            yield self._directory
+
     # -- changes ------------------------------------------------------------
 
     @contextmanager

@@ -1,4 +1,4 @@
-"""Reads of a workspace, authorized like writes: lists, the audit log, explanations.
+"""Reads of a workspace, authorized like writes: lists, views, the audit log, explanations.
 
 :class:`Reads` composes a store (the lists and the audit log live in SQL) and
 the :class:`~rbac_kit.Authorizer` that persists into it (the decisions that
@@ -12,14 +12,21 @@ read                     needs
 users, customers, groups ``view_people``
 roles                    ``view_people`` (roles are what people hold)
 APIs                     a role holding ``view_api``
+a role, a group          ``view_people``
+an API's view            ``view_people`` and ``view_api`` on that API
+a person                 ``view_people``, or the person asking about itself
 the audit log            ``manage_workspace``
 explain another subject  ``view_people`` (explaining oneself needs nothing)
 the workspaces           none: an actor sees the workspaces it is a member of
 =======================  ======================================================
 
 :data:`~rbac_kit.SYSTEM` reads everything; it is never the default: a read
-without an actor is not offered. Exports and invitations authorize their
-reads the same way in their own services (``onboarding``).
+without an actor is not offered. The views (:meth:`Reads.role`,
+:meth:`Reads.api`, :meth:`Reads.group`, :meth:`Reads.person`) return the
+values of ``views.py``, built from the directory; an unknown id is
+:class:`~rbac_kit.NotFound` only to an actor the read is authorized for.
+Exports and invitations authorize their reads the same way in their own
+services (``onboarding``).
 
 This module sits above both the facade and the store, like ``_persistent.py``.
 """
@@ -35,6 +42,16 @@ from .admin import SYSTEM, Actor
 from .admin import _guards as g
 from .model import Permission, Status, Workspace
 from .policy import Explanation
+from .views import (
+    ApiView,
+    GroupView,
+    PersonView,
+    RoleView,
+    api_view,
+    group_view,
+    person_view,
+    role_view,
+)
 
 if TYPE_CHECKING:
     from .store import AuditEvent, ListQuery, Page, Store
@@ -106,17 +123,58 @@ class Reads:
             g.authorize(self._authz, actor, Permission.VIEW_PEOPLE, workspace)
         return self._authz.explain(subject, action, obj)
 
+    def role(self, actor: Actor, *, workspace: str, role: str) -> RoleView:
+        """Role ``role``: its permissions, environments, API scope, how many hold it
+        (``view_people``)."""
+        with self._authz.reading() as d:
+            g.authorize(self._authz, actor, Permission.VIEW_PEOPLE, workspace)
+            return role_view(d.workspace(workspace), d.role(workspace, role))
+
+    def api(self, actor: Actor, *, workspace: str, api: str) -> ApiView:
+        """API ``api`` with its access list and who reaches it by role.
+
+        Needs ``view_people`` in the workspace (the lists name people: a
+        customer does not see the other customers of an API) and ``view_api``
+        on the API (an actor whose role reaches granted APIs only sees the
+        APIs it has access to). See :class:`~rbac_kit.views.ApiView` for what
+        the lists hold.
+        """
+        with self._authz.reading() as d:
+            g.authorize(self._authz, actor, Permission.VIEW_PEOPLE, workspace)
+            found = g.authorize_api(self._authz, actor, Permission.VIEW_API, workspace, api)[1]
+            return api_view(self._authz, d.workspace(workspace), found)
+
+    def group(self, actor: Actor, *, workspace: str, group: str) -> GroupView:
+        """Group ``group``: its members and the APIs granted to it (``view_people``)."""
+        with self._authz.reading() as d:
+            g.authorize(self._authz, actor, Permission.VIEW_PEOPLE, workspace)
+            return group_view(d.workspace(workspace), d.group(workspace, group).id)
+
+    def person(self, actor: Actor, *, workspace: str, subject: str) -> PersonView:
+        """User or customer ``subject``: role, status, groups, Customer ID, direct grants and
+        the APIs it may view.
+
+        A member may always view itself (as it may explain itself); anyone
+        else needs ``view_people`` in the workspace.
+        """
+        with self._authz.reading() as d:
+            if actor != subject or d.workspace_of(subject) != workspace:
+                g.authorize(self._authz, actor, Permission.VIEW_PEOPLE, workspace)
+            person = g.person_in(self._authz, workspace, subject)
+            return person_view(self._authz, d.workspace(workspace), person)
+
     def workspaces(self, actor: Actor) -> tuple[Workspace, ...]:
         """The workspaces ``actor`` is an active member of (every one, for SYSTEM), by id."""
-        d = self._authz.directory
-        found = [data.workspace for data in d.workspaces()]
-        if actor is not SYSTEM:
+        with self._authz.reading() as d:
             found = [
-                w
-                for w in found
-                if isinstance(actor, str)
-                and (person := d.workspace(w.id).person(actor)) is not None
-                and person.status is Status.ACTIVE
+                data.workspace
+                for data in d.workspaces()
+                if actor is SYSTEM
+                or (
+                    isinstance(actor, str)
+                    and (person := data.person(actor)) is not None
+                    and person.status is Status.ACTIVE
+                )
             ]
         return tuple(sorted(found, key=lambda w: w.id))
 
