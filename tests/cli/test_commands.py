@@ -206,3 +206,17 @@ def test_workspace_list(acme: Cli) -> None:
     assert ["acme", "beta"] == [w["id"] for w in everything]
     assert [] == acme("--json", "workspace", "list", actor="user:nobody").json()
     assert 2 == acme("workspace", "list").status
+
+
+def test_check_refuses_a_subject_without_its_kind(acme: Cli, tmp_path: Path) -> None:
+    """``check ann ...`` (no ``user:``) is a format error (exit 2), not a denial (exit 1);
+    an unknown subject of the right form is still denied; batches are checked alike."""
+    malformed = acme("check", "ann", "view_api", "acme/payments")
+    assert 2 == malformed.status
+    assert "subject 'ann' must be 'user:<id>', 'customer:<id>' or 'cid:<id>'" in malformed.err
+    assert 1 == acme("check", "user:nobody", "view_api", "acme/payments").status
+    batch = tmp_path / "questions.csv"
+    batch.write_text("user:ann,view_api,acme/payments\nann,view_api,acme/payments\n")
+    refused = acme("check", "--batch", str(batch))
+    assert (2, "") == (refused.status, refused.out)
+    assert "line 2: subject 'ann'" in refused.err

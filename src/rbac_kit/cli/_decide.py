@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import SYSTEM, InvalidInput
-from ..model import check_action, to_jsonable
+from ..model import Subject, check_action, to_jsonable
 from ._args import command, command_group
 from ._context import Context
 
@@ -44,10 +44,19 @@ def _read_batch(path: str) -> list[tuple[str, str, str]]:
         subject, action, obj = (cell.strip() for cell in row)
         try:
             check_action(action)
+            _check_subject(subject)
         except InvalidInput as error:
             raise InvalidInput(f"{path}, line {line}: {error}") from None
         questions.append((subject, action, obj))
     return questions
+
+
+def _check_subject(subject: str) -> None:
+    """Refuse a subject that cannot be one (``ann`` for ``user:ann``): a typo is not a denial.
+
+    An unknown subject of the right form is still a plain denial, as in ``can``.
+    """
+    Subject.parse(subject, kinds=("user", "customer", "cid"), what="subject")
 
 
 def _check(ctx: Context, a: argparse.Namespace) -> int:
@@ -59,6 +68,7 @@ def _check(ctx: Context, a: argparse.Namespace) -> int:
     if len(a.question) != 3:
         raise InvalidInput("check needs SUBJECT ACTION API (or --batch FILE)")
     subject, action, obj = a.question
+    _check_subject(subject)
     allowed = authz.can(subject, action, obj)
     revision = authz.index.revision
     verdict = "allowed" if allowed else "denied"
