@@ -33,6 +33,7 @@ SELF_CONTAINED = {
 #: each with the reason; ``None``: none of them.
 INTERNAL: dict[str, set[str] | None] = {
     "_errors": {"INVALID_TOKEN_MESSAGE"},  # what a bad token says; rbac_kit.onboarding has it
+    "_lazy": None,  # the first-use import behind Invitations in three packages
     "admin._guards": None,  # every name: the checks Management runs before a change
     "model._builtin": {"OWNER"},  # BUILTIN_ROLE_IDS is the public list of built-in role ids
     "model._catalog": {"check_actions"},  # check_action over a set, for Role's converter

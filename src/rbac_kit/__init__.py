@@ -52,6 +52,7 @@ from ._errors import (
     StoreUnavailable,
     UnknownAction,
 )
+from ._lazy import lazy_names as _lazy_names
 from ._persistent import Follower, FollowerStatus, open_authorizer
 from ._reads import Reads
 from .admin import SYSTEM, Management
@@ -116,19 +117,4 @@ if _TYPE_CHECKING:
     from .onboarding import Invitations
 
 
-def __getattr__(name: str) -> object:
-    """``Invitations``, imported on first use.
-
-    It works on a store, and importing the store (SQLAlchemy, the schema)
-    takes most of the time of ``import rbac_kit``: a gateway or a test suite
-    that only decides should not pay for it.
-    """
-    if name == "Invitations":
-        from .onboarding import Invitations
-
-        return Invitations
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), "Invitations"})
+__getattr__, __dir__ = _lazy_names(__name__, {"Invitations": "rbac_kit.onboarding"})

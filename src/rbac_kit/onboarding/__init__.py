@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from .._lazy import lazy_names as _lazy_names
 from ._mail import ConsoleSender, MemorySender, OutboxFolderSender, Security, Sender, SmtpSender
 from ._passwords import (
     MAX_PASSWORD_LENGTH,
@@ -88,14 +89,4 @@ if _TYPE_CHECKING:
     from .invitations import Invitations
 
 
-def __getattr__(name: str) -> object:
-    """``Invitations``, imported on first use: the service works on a store (SQLAlchemy)."""
-    if name == "Invitations":
-        from .invitations import Invitations
-
-        return Invitations
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), "Invitations"})
+__getattr__, __dir__ = _lazy_names(__name__, {"Invitations": "rbac_kit.onboarding.invitations"})

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ..._errors import INVALID_TOKEN_MESSAGE
+from ..._lazy import lazy_names as _lazy_names
 from ._values import (
     DEFAULT_EMAIL_DAYS,
     LINK_LIFETIME,
@@ -39,14 +40,6 @@ if _TYPE_CHECKING:
     from ._service import Invitations
 
 
-def __getattr__(name: str) -> object:
-    """``Invitations``, imported on first use: the service works on a store (SQLAlchemy)."""
-    if name == "Invitations":
-        from ._service import Invitations
-
-        return Invitations
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), "Invitations"})
+__getattr__, __dir__ = _lazy_names(
+    __name__, {"Invitations": "rbac_kit.onboarding.invitations._service"}
+)
